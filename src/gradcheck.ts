@@ -1,0 +1,2 @@
+/** Placeholder: gradcheck is being written. */
+export {};

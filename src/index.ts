@@ -1,0 +1,19 @@
+/** torchlet's public API: re-exports only. */
+export { Tensor } from './tensor.js';
+export type { TensorOrScalar, Scalar, NestedArray } from './tensor.js';
+export type { DType, TypedArray } from './dtype.js';
+export type { Backend, Storage, View } from './backends/backend.js';
+export { setBackend, getBackend, registerBackend, backendNames } from './backends/registry.js';
+export {
+  tensor, zeros, ones, full, arange, linspace, eye, rand, randn, randint,
+  zerosLike, onesLike, fullLike, randLike, randnLike,
+} from './creation.js';
+export type { TensorOptions, RandomOptions } from './creation.js';
+export { Generator, manualSeed } from './random.js';
+export { noGrad, isGradEnabled } from './autograd.js';
+export { tidy, keep, memory } from './memory.js';
+export {
+  cat, stack, where, matmul, bmm, linear, einsum, dropout,
+  softmax, logSoftmax, maximum, minimum, gelu, relu, sigmoid, tanh,
+} from './ops/index.js';
+export * as ops from './ops/index.js';
