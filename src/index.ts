@@ -11,6 +11,8 @@ export {
 export type { TensorOptions, RandomOptions } from './creation.js';
 export { Generator, manualSeed } from './random.js';
 export { noGrad, isGradEnabled } from './autograd.js';
+export { gradcheck } from './gradcheck.js';
+export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
 export { tidy, keep, memory } from './memory.js';
 export {
   cat, stack, where, matmul, bmm, linear, einsum, dropout,
