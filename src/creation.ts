@@ -122,7 +122,7 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // like PyTorch, the second half counts back from `end` so the last value is exact
-  const half = Math.floor(steps / 2);
+  const half = Math.max(Math.floor(steps / 2), 1); // steps = 1 gives [start], as in PyTorch
   const values = Array.from({ length: steps }, (_, i) => (i < half ? start + i * step : end - (steps - 1 - i) * step));
   return fromValues('linspace', values, [steps], opts, opts.dtype ?? 'float32');
 }

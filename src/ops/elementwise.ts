@@ -39,13 +39,13 @@ function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, backward: Bi
 
 /** a + alpha·b */
 export function add(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
-  if (alpha !== 1) return add(a, mul(b, alpha));
+  if (alpha !== 1) return add(a, b instanceof Tensor ? mul(b, alpha) : +b * alpha);
   return binary('add', a, b, (g) => [g, g]);
 }
 
 /** a − alpha·b */
 export function sub(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
-  if (alpha !== 1) return sub(a, mul(b, alpha));
+  if (alpha !== 1) return sub(a, b instanceof Tensor ? mul(b, alpha) : +b * alpha);
   return binary('sub', a, b, (g) => [g, neg(g)]);
 }
 

@@ -44,7 +44,7 @@ export function clone(x: Tensor): Tensor {
 export function inferShape(op: string, x: Tensor, shape: readonly number[]): number[] {
   const out = [...shape];
   const neg = out.indexOf(-1);
-  if (out.filter((d) => d === -1).length > 1) throw new RangeError(`${op}: only one dimension can be inferred, got ${fmtShape(shape)}`);
+  if (out.filter((d) => d === -1).length > 1) throw new RangeError(`${op}: only one dimension can be inferred, got ${fmtShape(shape)} for input of shape ${fmtShape(x.shape)}`);
   if (out.some((d) => d < -1 || !Number.isInteger(d))) throw new RangeError(`${op}: invalid shape ${fmtShape(shape)}`);
   if (neg >= 0) {
     const rest = out.reduce((a, d, i) => (i === neg ? a : a * d), 1);
@@ -118,7 +118,7 @@ export function unflatten(x: Tensor, dim: number, sizes: number[]): Tensor {
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (dims.length !== x.ndim) throw new RangeError(`permute: got ${dims.length} dims ${fmtShape(dims)} for a tensor of rank ${x.ndim} ${fmtShape(x.shape)}`);
   const p = dims.map((d) => normDim('permute', d, x.ndim));
-  if (new Set(p).size !== p.length) throw new RangeError(`permute: dims ${fmtShape(dims)} repeat a dimension`);
+  if (new Set(p).size !== p.length) throw new RangeError(`permute: dims ${fmtShape(dims)} repeat a dimension (input ${fmtShape(x.shape)})`);
   const out = makeView(x, p.map((d) => x.shape[d]), p.map((d) => x.strides[d]), x.offset);
   const inverse = new Array<number>(p.length);
   p.forEach((d, i) => (inverse[d] = i));

@@ -247,9 +247,10 @@ export class JsBackend implements Backend {
     const base = elementOffsets(index.shape, baseStrides, x.offset);
     const oi = viewOffsets(index);
     const n = x.shape[axis], step = x.strides[axis];
+    for (let i = 0; i < oi.length; i++) checkIndex('gather', idx[oi[i]], n); // before allocating: a bad index leaks nothing
     const out = this.make(x.storage.dtype, base.length);
     for (let i = 0; i < base.length; i++) {
-      const k = checkIndex('gather', idx[oi[i]], n);
+      const k = idx[oi[i]];
       out.data[i] = src[base[i] + k * step];
     }
     return out;
@@ -260,9 +261,10 @@ export class JsBackend implements Backend {
     const strides = rowMajor(shape);
     const base = elementOffsets(index.shape, strides.map((s, i) => (i === axis ? 0 : s)), 0);
     const oi = viewOffsets(index), os = viewOffsets(src);
+    for (let i = 0; i < oi.length; i++) checkIndex('scatter_add', idx[oi[i]], shape[axis]); // before allocating
     const out = this.make(src.storage.dtype, shape.reduce((a, b) => a * b, 1));
     for (let i = 0; i < base.length; i++) {
-      const k = checkIndex('scatter_add', idx[oi[i]], shape[axis]);
+      const k = idx[oi[i]];
       out.data[base[i] + k * strides[axis]] += S[os[i]];
     }
     return out;
