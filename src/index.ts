@@ -19,3 +19,6 @@ export {
   softmax, logSoftmax, maximum, minimum, gelu, relu, sigmoid, tanh,
 } from './ops/index.js';
 export * as ops from './ops/index.js';
+/** The functional API, like torch.nn.functional: F.conv2d, F.layerNorm, F.pad, ... */
+export * as F from './ops/index.js';
+export { loadSafetensors, readSafetensorsMetadata, saveSafetensors } from './io/safetensors.js';

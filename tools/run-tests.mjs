@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 
 const pattern = process.argv[2] ?? '\\.test\\.ts$';
-const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern], {
+// test/fixtures holds data (ops.safetensors), never tests: a pattern like 'safetensors' must not import it
+const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern, '--ignore', '^fixtures'], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 let out = '';

@@ -39,6 +39,9 @@ export function scalarTensor(value: number | boolean, dtype: DType, be: Backend 
 /** Bring two operands to tensors of one dtype on one backend (PyTorch's promotion rules). */
 export function operands(op: string, a: TensorOrScalar, b: TensorOrScalar): [Tensor, Tensor] {
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new TypeError(`${op}: at least one operand must be a tensor`);
+  for (const v of [a, b]) {
+    if (!(v instanceof Tensor) && typeof v !== 'number' && typeof v !== 'boolean') throw new TypeError(`${op}: an operand must be a tensor, a number or a boolean, got ${v === null ? 'null' : typeof v}`);
+  }
   if (!(a instanceof Tensor)) {
     const t = b as Tensor;
     const dt = promoteWithScalar(t.dtype, a);

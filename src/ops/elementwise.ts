@@ -62,7 +62,8 @@ export function div(a: TensorOrScalar, b: TensorOrScalar): Tensor {
 }
 
 /**
- * a^b.  d/da = b a^(b−1);  d/db = a^b ln a  (taken as 0 where a = 0 and b ≥ 0, as PyTorch does,
+ * a^b.  d/da = b a^(b−1) (taken as 0 where b = 0, as PyTorch does, so 0^0 has no 0·∞ = NaN);
+ * d/db = a^b ln a  (taken as 0 where a = 0 and b ≥ 0, as PyTorch does,
  * so 0^positive has a finite gradient).
  */
 export function pow(a: TensorOrScalar, b: TensorOrScalar): Tensor {
@@ -73,7 +74,7 @@ export function pow(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   }
   const [x, y] = operands('pow', a, b);
   return binary('pow', asFloat(x), asFloat(y), (g, p, q, out) => [
-    g.mul(q).mul(p.pow(q.sub(1))),
+    where(q.eq(0), 0, g.mul(q).mul(p.pow(q.sub(1)))),
     where(p.eq(0).logicalAnd(q.ge(0)), 0, g.mul(out).mul(p.log())),
   ]);
 }
