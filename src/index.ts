@@ -22,3 +22,5 @@ export * as ops from './ops/index.js';
 /** The functional API, like torch.nn.functional: F.conv2d, F.layerNorm, F.pad, ... */
 export * as F from './ops/index.js';
 export { loadSafetensors, readSafetensorsMetadata, saveSafetensors } from './io/safetensors.js';
+export * as nn from './nn/index.js';
+export { Module } from './nn/module.js';

@@ -104,6 +104,8 @@ export class Tensor implements Owned, View {
   contiguous(): Tensor { return ops.contiguous(this); }
   clone(): Tensor { return ops.clone(this); }
   zerosLike(): Tensor { return ops.zerosLike(this); }
+  /** Write `src` (broadcast) into this tensor's memory, in place and outside autograd (PyTorch's copy_). */
+  copy_(src: Tensor): this { ops.copy_(this, src); return this; }
   onesLike(): Tensor { return ops.onesLike(this); }
 
   // ---- views and shape ------------------------------------------------------------

@@ -1,63 +1,22 @@
 // Every op against PyTorch: forward outputs and gradients from
 // test/fixtures/ops.safetensors, written by tools/fixtures/ops.py (npm run fixtures).
 //
-// For each case: the stored inputs become float64 leaves on the js backend
-// (requiresGrad where PyTorch stored a gradient), the optional `pre` view is
-// applied (so the op sees a non-contiguous input), the op runs, its outputs are
-// compared with PyTorch's, then out.backward(cot) and every input gradient is
-// compared with PyTorch's. An optional `post` view on the output makes the
-// gradient that reaches the op's backward non-contiguous.
-//
-// Tolerances (relative to the reference tensor's largest finite |value|):
-//   float64 forward and gradients:  max|a − b| ≤ 1e-9 · max(1, max|ref|)
-//   float32 forward (same inputs rounded to float32):  max|a − b| ≤ 1e-4 · max(1, max|ref|)
-// Integer (indices) and bool outputs must match exactly; a non-finite reference
-// value (−inf from softmax masks) must be matched by the same value.
+// The harness (loading, the comparison and its tolerances: float64 forward and
+// gradients within 1e-9 · max(1, max|ref|), float32 forward within 1e-4 · max(1, max|ref|),
+// indices and bools exactly) lives in test/helpers/fixtures.ts, shared with
+// test/vision-fixtures.test.ts.
 //
 // Run: node tools/run-tests.mjs ops-fixtures
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
 import {
-  bmm, cat, einsum, getBackend, linear, loadSafetensors, matmul, ops, readSafetensorsMetadata, setBackend, stack, Tensor, where,
+  bmm, cat, einsum, linear, matmul, ops, stack, Tensor, where,
   type TensorOrScalar,
 } from '../src/index.js';
+import { fixtureTests, loadFixture, num, type Args, type OpTable } from './helpers/fixtures.js';
 
-const TOL_F64 = 1e-9;
-const TOL_F32 = 1e-4;
-
-interface Case {
-  name: string;
-  op: string;
-  args: Args;
-  inputs: string[];
-  grads: (string | null)[];
-  outputs: string[];
-  cots: (string | null)[];
-}
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Args = Record<string, any>;
-type PreView = null | { transpose: [number, number] } | { permute: number[] } | { slice: ops.SliceSpec[] };
-
-// the js backend, whatever backend another suite in this process left current
-const previous = getBackend();
-const js = await setBackend('js');
-await setBackend(previous.name);
-
-const bytes = readFileSync(new URL('./fixtures/ops.safetensors', import.meta.url));
-const fixture = loadSafetensors(bytes, { backend: js });
-const cases: Case[] = JSON.parse(readSafetensorsMetadata(bytes).cases);
-
-/** JSON has no infinities: the generator writes them as strings. */
-const num = (v: unknown): number => (v === 'inf' ? Infinity : v === '-inf' ? -Infinity : (v as number));
-
-function preView(x: Tensor, spec: PreView): Tensor {
-  if (spec === null) return x;
-  if ('transpose' in spec) return x.transpose(spec.transpose[0], spec.transpose[1]);
-  if ('permute' in spec) return x.permute(spec.permute);
-  if ('slice' in spec) return x.slice(...spec.slice);
-  throw new Error(`unknown pre view ${JSON.stringify(spec)}`);
-}
+const fixture = await loadFixture(new URL('./fixtures/ops.safetensors', import.meta.url));
+const cases = fixture.cases;
 
 type Binary = (a: TensorOrScalar, b: TensorOrScalar) => Tensor;
 const BINARY: Record<string, Binary> = {
@@ -77,7 +36,7 @@ function binary(op: string) {
 }
 
 /** Fixture op name + args → the torchlet call. */
-const OPS: Record<string, (xs: Tensor[], a: Args) => Tensor | Tensor[]> = {
+const OPS: OpTable = {
   ...Object.fromEntries(Object.keys(BINARY).map((op) => [op, binary(op)])),
   neg: ([x]) => x.neg(),
   pow_scalar: ([x], a) => x.pow(a.exponent),
@@ -158,113 +117,7 @@ const PYTORCH_GRAD_QUIRKS: Record<string, (g: Tensor) => Tensor> = {
   hardsigmoid: (g) => g.mul(6 * Math.fround(1 / 6)),
 };
 
-function ref(key: string): Tensor {
-  const t = fixture[key];
-  if (!t) throw new Error(`fixture has no tensor '${key}'`);
-  return t;
-}
-
-/**
- * actual ≈ expected: same shape and kind of dtype; integers and bools exactly;
- * floats within tol · max(1, max|expected|), non-finite expected values exactly.
- */
-function expectClose(what: string, actual: Tensor | null, expected: Tensor, tol: number): void {
-  if (actual === null) {
-    // no gradient reached the input: only right if PyTorch's gradient is zero
-    const e = expected.dataSync();
-    const i = e.findIndex((v) => v !== 0);
-    if (i >= 0) assert.unreachable(`${what}: no gradient, but PyTorch has ${e[i]} at flat index ${i}`);
-    return;
-  }
-  assert.equal([...actual.shape], [...expected.shape], `${what}: shape [${actual.shape}] vs PyTorch [${expected.shape}]`);
-  const a = actual.dataSync(), e = expected.dataSync();
-  if (expected.dtype === 'int32' || expected.dtype === 'bool') {
-    assert.is(actual.dtype, expected.dtype, `${what}: dtype ${actual.dtype} vs PyTorch ${expected.dtype}`);
-    for (let i = 0; i < e.length; i++) {
-      if (a[i] !== e[i]) assert.unreachable(`${what}: element ${i} is ${a[i]}, PyTorch ${e[i]} (exact match required)`);
-    }
-    return;
-  }
-  assert.ok(actual.dtype === 'float64' || actual.dtype === 'float32', `${what}: dtype ${actual.dtype}, expected a float`);
-  let scale = 1;
-  for (const v of e) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
-  const bound = tol * scale;
-  let worst = -1, worstErr = 0;
-  for (let i = 0; i < e.length; i++) {
-    if (!Number.isFinite(e[i])) {
-      if (!Object.is(a[i], e[i]) && !(Number.isNaN(a[i]) && Number.isNaN(e[i]))) {
-        assert.unreachable(`${what}: element ${i} is ${a[i]}, PyTorch ${e[i]}`);
-      }
-      continue;
-    }
-    const err = Math.abs(a[i] - e[i]);
-    if (Number.isNaN(err)) assert.unreachable(`${what}: element ${i} is ${a[i]}, PyTorch ${e[i]}`);
-    if (err > worstErr) { worst = i; worstErr = err; }
-  }
-  if (worst >= 0 && worstErr > bound) {
-    assert.unreachable(`${what}: element ${worst} is ${a[worst]}, PyTorch ${e[worst]} (|diff| ${worstErr.toExponential(3)} > ${bound.toExponential(3)} = ${tol} * ${scale.toPrecision(4)})`);
-  }
-}
-
-function runOp(c: Case, inputs: Tensor[]): Tensor[] {
-  const fn = OPS[c.op];
-  if (!fn) throw new Error(`no torchlet mapping for fixture op '${c.op}'`);
-  const pre: PreView[] = c.args.pre ?? inputs.map(() => null);
-  const out = fn(inputs.map((x, i) => preView(x, pre[i])), c.args);
-  if (c.args.post) {
-    if (Array.isArray(out)) {
-      // max(dim) gives [values, indices]: the view applies to both; other list ops take no post view
-      return out.map((o) => preView(o, c.args.post));
-    }
-    return [preView(out, c.args.post)];
-  }
-  return Array.isArray(out) ? out : [out];
-}
-
-function checkOutputs(c: Case, outs: Tensor[], tol: number, label: string): void {
-  assert.is(outs.length, c.outputs.length, `${c.name}: ${outs.length} outputs, PyTorch ${c.outputs.length}`);
-  outs.forEach((o, i) => expectClose(`${c.name} ${label}output ${i}`, o, ref(c.outputs[i]), tol));
-}
-
-for (const c of cases) {
-  test(c.name, () => {
-    const inputs = c.inputs.map((k, i) => {
-      const x = ref(k).detach(); // a fresh leaf over the fixture's storage
-      if (c.grads[i] !== null) {
-        assert.is(x.dtype, 'float64');
-        x.requiresGrad_(true);
-      }
-      return x;
-    });
-    const outs = runOp(c, inputs);
-    checkOutputs(c, outs, TOL_F64, '');
-
-    // loss = Σ_i sum(out_i ⊙ cot_i): one backward per differentiable output, gradients accumulate
-    c.cots.forEach((k, i) => {
-      if (k === null) return;
-      assert.ok(outs[i].requiresGrad, `${c.name}: output ${i} does not require grad`);
-      outs[i].backward(ref(k), { retainGraph: true });
-    });
-    c.grads.forEach((k, i) => {
-      if (k === null) return;
-      const quirk = PYTORCH_GRAD_QUIRKS[c.op];
-      const g = inputs[i].grad;
-      expectClose(`${c.name} grad of input ${i}`, g && quirk ? quirk(g) : g, ref(k), TOL_F64);
-    });
-  });
-
-  test(`${c.name} [float32 forward]`, () => {
-    const inputs = c.inputs.map((k) => {
-      const x = ref(k);
-      return x.dtype === 'float64' ? x.to('float32') : x;
-    });
-    const outs = runOp(c, inputs);
-    outs.forEach((o, i) => {
-      if (o.dtype === 'float64') assert.unreachable(`${c.name} [float32]: output ${i} is float64 from float32 inputs`);
-    });
-    checkOutputs(c, outs, TOL_F32, '[float32] ');
-  });
-}
+fixtureTests(fixture, OPS, { gradQuirks: PYTORCH_GRAD_QUIRKS });
 
 test('the fixtures cover every op the brief lists', () => {
   const have = new Set(cases.map((c) => c.op));

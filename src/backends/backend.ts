@@ -46,6 +46,47 @@ export type BinaryOp =
   | 'logical_and' | 'logical_or';
 
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min';
+
+export type Pair = readonly [number, number];
+
+/** 2-D convolution geometry. Padding is symmetric zeros; other padding is done by the pad op first. */
+export interface Conv2dParams {
+  readonly stride: Pair;
+  readonly padding: Pair;
+  readonly dilation: Pair;
+  readonly groups: number;
+}
+
+/** A sliding window over H and W (pools, unfold/fold). */
+export interface WindowParams {
+  readonly kernel: Pair;
+  readonly stride: Pair;
+  readonly padding: Pair;
+  readonly dilation: Pair;
+}
+
+export interface Pool2dParams extends WindowParams {
+  /** The output size [Ho, Wo], already computed by the op (ceil_mode is folded into it). */
+  readonly outSize: Pair;
+  /** avg pool: count the zero padding in the divisor. */
+  readonly countIncludePad: boolean;
+  readonly divisorOverride?: number;
+}
+
+/** A kernel result with argmax indices (int32, flat over the input's H×W, as PyTorch returns them). */
+export interface WithIndices {
+  readonly values: Storage;
+  readonly indices: Storage;
+}
+
+/** Statistics of a normalisation over some axes, in the input's shape with those axes set to 1. */
+export interface Normalized {
+  /** (x − mean) · rstd */
+  readonly y: Storage;
+  readonly mean: Storage;
+  /** 1 / sqrt(biased var + eps) */
+  readonly rstd: Storage;
+}
 export type ArgReduceOp = 'argmax' | 'argmin';
 
 export interface Backend {
@@ -100,4 +141,39 @@ export interface Backend {
   gather(x: View, axis: number, index: View): Storage;
   /** out = zeros(shape); out[..., index[..i..], ...] += src[..i..] along `axis`; duplicates accumulate. */
   scatterAdd(shape: readonly number[], axis: number, index: View, src: View): Storage;
+
+  // ---- convolution (x [N,C,H,W], weight [O,C/groups,kh,kw]) ---------------------
+  /** out[n,o,i,j] = Σ_{c,a,b} x[n, g·C/G + c, i·sh − ph + a·dh, j·sw − pw + b·dw] · w[o,c,a,b],  g = group of o */
+  conv2d(x: View, weight: View, p: Conv2dParams): Storage;
+  /** ∂L/∂x of conv2d given the output gradient (this is also conv_transpose2d's forward). */
+  conv2dBackwardInput(grad: View, weight: View, inputShape: readonly number[], p: Conv2dParams): Storage;
+  /** ∂L/∂w of conv2d given the input and the output gradient. */
+  conv2dBackwardWeight(x: View, grad: View, weightShape: readonly number[], p: Conv2dParams): Storage;
+
+  // ---- pooling over H, W of [N,C,H,W] --------------------------------------------
+  avgPool2d(x: View, p: Pool2dParams): Storage;
+  avgPool2dBackward(grad: View, inputShape: readonly number[], p: Pool2dParams): Storage;
+  /** Max over each window (padding counts as −inf); indices are flat over H×W. Backward is a scatter-add. */
+  maxPool2d(x: View, p: Pool2dParams): WithIndices;
+  /** PyTorch's adaptive bins: start = floor(i·H/Ho), end = ceil((i+1)·H/Ho). */
+  adaptiveAvgPool2d(x: View, outSize: Pair): Storage;
+  adaptiveAvgPool2dBackward(grad: View, inputShape: readonly number[]): Storage;
+  adaptiveMaxPool2d(x: View, outSize: Pair): WithIndices;
+
+  // ---- im2col / col2im ------------------------------------------------------------
+  /** [N,C,H,W] -> [N, C·kh·kw, L]: rows C-major then kernel row-major, L row-major over output positions. */
+  im2col(x: View, p: WindowParams): Storage;
+  /** [N, C·kh·kw, L] -> [N,C,H,W] with overlapping contributions summed (the adjoint of im2col). */
+  col2im(cols: View, outputSize: Pair, p: WindowParams): Storage;
+
+  // ---- sampling ----------------------------------------------------------------------
+  /** Bilinear grid_sample with zeros padding: x [N,C,H,W], grid [N,Ho,Wo,2] holding (x, y) in [−1, 1]. */
+  gridSample(x: View, grid: View, alignCorners: boolean): Storage;
+  gridSampleBackward(grad: View, x: View, grid: View, alignCorners: boolean): { dx: Storage; dgrid: Storage };
+
+  // ---- normalisation -------------------------------------------------------------------
+  /** Normalise over `axes` (sorted) with the biased variance: the core of layer, group, instance and batch norm. */
+  normalize(x: View, axes: readonly number[], eps: number): Normalized;
+  /** ∂L/∂x of normalize: rstd · (g − mean(g) − y · mean(g·y)) over the same axes. */
+  normalizeBackward(grad: View, y: View, rstd: View, axes: readonly number[]): Storage;
 }

@@ -3,14 +3,20 @@
  * loop over the formula; every other backend is tested against these.
  */
 import { arrayFor, bytesPerElement, type DType, type TypedArray } from '../../dtype.js';
-import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, Storage, UnaryOp, View } from '../backend.js';
+import type {
+  ArgReduceOp, Backend, BinaryOp, Conv2dParams, Normalized, Pair, Pool2dParams, ReduceOp, Storage, UnaryOp, View, WindowParams, WithIndices,
+} from '../backend.js';
 import { erf, gelu, geluTanh, sigmoid, softplus } from './math.js';
 import { elementOffsets, moveAxesLast, rowMajor, viewOffsets } from './strided.js';
 
-export class JsStorage implements Storage {
-  constructor(readonly backend: JsBackend, readonly dtype: DType, public data: TypedArray) {}
-  get size(): number { return this.data.length; }
-}
+import { JsStorage } from './storage.js';
+import * as conv from './conv.js';
+import * as pool from './pool.js';
+import * as window from './window.js';
+import * as sample from './sample.js';
+import * as norm from './norm.js';
+
+export { JsStorage };
 
 const unaryFns: Record<UnaryOp, (x: number, args: readonly number[]) => number> = {
   neg: (x) => -x,
@@ -268,6 +274,52 @@ export class JsBackend implements Backend {
       out.data[base[i] + k * strides[axis]] += S[os[i]];
     }
     return out;
+  }
+
+  // ---- vision kernels: each lives in its own file as plain loops over the formula ----
+  private wrap(dtype: DType, data: TypedArray): JsStorage {
+    this.live += data.length * bytesPerElement(dtype);
+    return new JsStorage(this, dtype, data);
+  }
+  private wrapIndexed(dtype: DType, r: { values: TypedArray; indices: Int32Array }): WithIndices {
+    return { values: this.wrap(dtype, r.values), indices: this.wrap('int32', r.indices) };
+  }
+
+  conv2d(x: View, w: View, p: Conv2dParams): Storage { return this.wrap(x.storage.dtype, conv.conv2d(x, w, p)); }
+  conv2dBackwardInput(g: View, w: View, inputShape: readonly number[], p: Conv2dParams): Storage {
+    return this.wrap(g.storage.dtype, conv.conv2dBackwardInput(g, w, inputShape, p));
+  }
+  conv2dBackwardWeight(x: View, g: View, weightShape: readonly number[], p: Conv2dParams): Storage {
+    return this.wrap(x.storage.dtype, conv.conv2dBackwardWeight(x, g, weightShape, p));
+  }
+
+  avgPool2d(x: View, p: Pool2dParams): Storage { return this.wrap(x.storage.dtype, pool.avgPool2d(x, p)); }
+  avgPool2dBackward(g: View, inputShape: readonly number[], p: Pool2dParams): Storage {
+    return this.wrap(g.storage.dtype, pool.avgPool2dBackward(g, inputShape, p));
+  }
+  maxPool2d(x: View, p: Pool2dParams): WithIndices { return this.wrapIndexed(x.storage.dtype, pool.maxPool2d(x, p)); }
+  adaptiveAvgPool2d(x: View, outSize: Pair): Storage { return this.wrap(x.storage.dtype, pool.adaptiveAvgPool2d(x, outSize)); }
+  adaptiveAvgPool2dBackward(g: View, inputShape: readonly number[]): Storage {
+    return this.wrap(g.storage.dtype, pool.adaptiveAvgPool2dBackward(g, inputShape));
+  }
+  adaptiveMaxPool2d(x: View, outSize: Pair): WithIndices { return this.wrapIndexed(x.storage.dtype, pool.adaptiveMaxPool2d(x, outSize)); }
+
+  im2col(x: View, p: WindowParams): Storage { return this.wrap(x.storage.dtype, window.im2col(x, p)); }
+  col2im(cols: View, outputSize: Pair, p: WindowParams): Storage { return this.wrap(cols.storage.dtype, window.col2im(cols, outputSize, p)); }
+
+  gridSample(x: View, grid: View, alignCorners: boolean): Storage { return this.wrap(x.storage.dtype, sample.gridSample(x, grid, alignCorners)); }
+  gridSampleBackward(g: View, x: View, grid: View, alignCorners: boolean): { dx: Storage; dgrid: Storage } {
+    const r = sample.gridSampleBackward(g, x, grid, alignCorners);
+    return { dx: this.wrap(x.storage.dtype, r.dx), dgrid: this.wrap(grid.storage.dtype, r.dgrid) };
+  }
+
+  normalize(x: View, axes: readonly number[], eps: number): Normalized {
+    const r = norm.normalize(x, axes, eps);
+    const dt = x.storage.dtype;
+    return { y: this.wrap(dt, r.y), mean: this.wrap(dt, r.mean), rstd: this.wrap(dt, r.rstd) };
+  }
+  normalizeBackward(g: View, y: View, rstd: View, axes: readonly number[]): Storage {
+    return this.wrap(g.storage.dtype, norm.normalizeBackward(g, y, rstd, axes));
   }
 }
 

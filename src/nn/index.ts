@@ -1,0 +1,4 @@
+/** torchlet.nn: modules, layers and initialisers. */
+export { Module, type LoadResult } from './module.js';
+export * from './layers/index.js';
+export * as init from './init.js';
