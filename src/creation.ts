@@ -1,6 +1,6 @@
 /**
  * Making tensors: from data, filled, ranges, identity, random. Every function
- * takes options `{dtype, requiresGrad, backend}` (defaults: float32, false,
+ * takes options `{dtype, requiresGrad, backend}` (defaults: the default dtype (float32), false,
  * the current backend).
  */
 import type { Backend } from './backends/backend.js';
@@ -10,6 +10,22 @@ import { fromStorage } from './ops/core.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { fmtShape, numel } from './shape.js';
 import { type NestedArray, Tensor } from './tensor.js';
+
+let defaultDtype: 'float32' | 'float64' = 'float32';
+
+/**
+ * The floating dtype that creation functions use when none is given (and so
+ * the dtype of new module parameters), like torch.set_default_dtype. float64
+ * exists on the js backend only; it is for checking against float64 references.
+ */
+export function setDefaultDtype(dtype: 'float32' | 'float64'): void {
+  if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`setDefaultDtype: expected 'float32' or 'float64', got ${String(dtype)}`);
+  defaultDtype = dtype;
+}
+
+export function getDefaultDtype(): 'float32' | 'float64' {
+  return defaultDtype;
+}
 
 export interface TensorOptions {
   dtype?: DType;
@@ -45,8 +61,8 @@ function inferDType(data: unknown): DType {
   if (data instanceof Int32Array) return 'int32';
   if (data instanceof Uint8Array) return 'bool';
   if (typeof data === 'boolean') return 'bool';
-  if (Array.isArray(data)) return data.length > 0 ? inferDType(data[0]) : 'float32';
-  return 'float32';
+  if (Array.isArray(data)) return data.length > 0 ? inferDType(data[0]) : defaultDtype;
+  return defaultDtype;
 }
 
 /** Flatten nested arrays, checking that they are rectangular. */
@@ -88,14 +104,14 @@ export function tensor(data: NestedArray | TypedArray | readonly number[], shape
 }
 
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
-  const dtype = opts.dtype ?? 'float32';
+  const dtype = opts.dtype ?? defaultDtype;
   const a = arrayFor(dtype, numel(validShape('full', shape)));
   a.fill(value);
   return fromValues('full', a, shape, opts, dtype);
 }
 
 export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
-  const dtype = opts.dtype ?? 'float32';
+  const dtype = opts.dtype ?? defaultDtype;
   const be = opts.backend ?? getBackend();
   return finish(fromStorage(be.zeros(dtype, numel(validShape('zeros', shape))), shape), opts);
 }
@@ -114,7 +130,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
   if ((end - start) / step < 0) throw new RangeError(`arange: the range [${start}, ${end}) cannot be walked with step ${step}`);
   const n = Math.ceil((end - start) / step);
   const values = Array.from({ length: n }, (_, i) => start + i * step);
-  return fromValues('arange', values, [n], opts, opts.dtype ?? 'float32');
+  return fromValues('arange', values, [n], opts, opts.dtype ?? defaultDtype);
 }
 
 /** `steps` evenly spaced values from start to end, both included. */
@@ -124,19 +140,19 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
   // like PyTorch, the second half counts back from `end` so the last value is exact
   const half = Math.max(Math.floor(steps / 2), 1); // steps = 1 gives [start], as in PyTorch
   const values = Array.from({ length: steps }, (_, i) => (i < half ? start + i * step : end - (steps - 1 - i) * step));
-  return fromValues('linspace', values, [steps], opts, opts.dtype ?? 'float32');
+  return fromValues('linspace', values, [steps], opts, opts.dtype ?? defaultDtype);
 }
 
 /** An n×m matrix with ones on the diagonal. */
 export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
-  const dtype = opts.dtype ?? 'float32';
+  const dtype = opts.dtype ?? defaultDtype;
   const a = arrayFor(dtype, n * m);
   for (let i = 0; i < Math.min(n, m); i++) a[i * m + i] = 1;
   return fromValues('eye', a, [n, m], opts, dtype);
 }
 
 function sample(op: string, shape: readonly number[], opts: RandomOptions, draw: (g: Generator) => number): Tensor {
-  const dtype = opts.dtype ?? 'float32';
+  const dtype = opts.dtype ?? defaultDtype;
   const g = opts.generator ?? defaultGenerator;
   const a = arrayFor(dtype, numel(validShape(op, shape)));
   for (let i = 0; i < a.length; i++) a[i] = draw(g);

@@ -6,7 +6,7 @@ export type { Backend, Storage, View } from './backends/backend.js';
 export { setBackend, getBackend, registerBackend, backendNames } from './backends/registry.js';
 export {
   tensor, zeros, ones, full, arange, linspace, eye, rand, randn, randint,
-  zerosLike, onesLike, fullLike, randLike, randnLike,
+  zerosLike, onesLike, fullLike, randLike, randnLike, setDefaultDtype, getDefaultDtype,
 } from './creation.js';
 export type { TensorOptions, RandomOptions } from './creation.js';
 export { Generator, manualSeed } from './random.js';

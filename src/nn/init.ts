@@ -74,3 +74,16 @@ export function xavierUniform_(t: Tensor, gain = 1, generator?: Generator): Tens
   const a = gain * Math.sqrt(6 / (fanIn + fanOut));
   return uniform_(t, -a, a, generator);
 }
+
+/**
+ * The default of torch.nn.Linear and ConvNd: W ~ kaiming_uniform(a = √5), which is
+ * U(±1/√fan_in), and b ~ U(±1/√fan_in).
+ */
+export function linearOrConvDefault_(weight: Tensor, bias: Tensor | null): void {
+  kaimingUniform_(weight, { a: Math.sqrt(5) });
+  if (bias) {
+    const { fanIn } = calculateFanInAndFanOut(weight);
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    uniform_(bias, -bound, bound);
+  }
+}

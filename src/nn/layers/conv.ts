@@ -1,7 +1,7 @@
 /** Conv1d and Conv2d layers (torch.nn.Conv1d / Conv2d), default-initialised like PyTorch. */
 import { conv1d, conv2d, type ConvOptions } from '../../ops/conv.js';
 import type { Tensor } from '../../tensor.js';
-import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
+import { linearOrConvDefault_ } from '../init.js';
 import { Module } from '../module.js';
 import { empty, type IntOrPair, pair } from './util.js';
 
@@ -30,14 +30,9 @@ abstract class ConvNd extends Module {
     this.resetParameters();
   }
 
-  /** PyTorch's default: kaiming_uniform(a = √5) for W and U(±1/√fan_in) for b. */
+  /** PyTorch's default initialisation (kaiming_uniform with a = √5, bias U(±1/√fan_in)). */
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const { fanIn } = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(this.bias, -bound, bound);
-    }
+    linearOrConvDefault_(this.weight, this.bias);
   }
 
   protected convOptions(): ConvOptions {

@@ -3,7 +3,7 @@ import { empty } from './util.js';
 import { linear } from '../../ops/matmul.js';
 import type { Tensor } from '../../tensor.js';
 import { Module } from '../module.js';
-import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
+import { linearOrConvDefault_ } from '../init.js';
 
 export class Linear extends Module {
   readonly weight: Tensor;
@@ -16,14 +16,9 @@ export class Linear extends Module {
     this.resetParameters();
   }
 
-  /** PyTorch's default: kaiming_uniform(a = √5) for W, i.e. U(±1/√in), and U(±1/√in) for b. */
+  /** PyTorch's default initialisation (kaiming_uniform with a = √5, bias U(±1/√fan_in)). */
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const { fanIn } = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(this.bias, -bound, bound);
-    }
+    linearOrConvDefault_(this.weight, this.bias);
   }
 
   forward(x: Tensor): Tensor {

@@ -50,16 +50,16 @@ abstract class BatchNormBase extends Module {
     if (x.shape[1] !== this.numFeatures) {
       throw new RangeError(`${this.constructor.name}: expected ${this.numFeatures} channels in dim 1, got input ${fmtShape(x.shape)}`);
     }
-    let momentum = this.momentum ?? 0;
     const nbt = this.numBatchesTracked;
-    if (this.training && this.trackRunningStats && nbt) {
+    let numBatchesTracked: number | undefined;
+    if (this.training && nbt) {
       nbt.copy_(nbt.add(1));
-      if (this.momentum === null) momentum = 1 / nbt.item(); // cumulative moving average
+      if (this.momentum === null) numBatchesTracked = nbt.item(); // cumulative moving average
     }
     // eval without running stats falls back to batch statistics, as in PyTorch
     const useBatchStats = this.training || !this.trackRunningStats;
     return batchNorm(x, this.runningMean, this.runningVar, {
-      weight: this.weight, bias: this.bias, training: useBatchStats, momentum, eps: this.eps,
+      weight: this.weight, bias: this.bias, training: useBatchStats, momentum: this.momentum, numBatchesTracked, eps: this.eps,
     });
   }
 }
