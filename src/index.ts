@@ -24,3 +24,4 @@ export * as F from './ops/index.js';
 export { loadSafetensors, readSafetensorsMetadata, saveSafetensors } from './io/safetensors.js';
 export * as nn from './nn/index.js';
 export { Module } from './nn/module.js';
+export { createBlock, blockNames } from './nn/attention/index.js';

@@ -1,0 +1,3 @@
+/** Placeholder: ParNetAttention is being written. */
+import { blockSpec } from './spec.js';
+export const ParNetAttentionSpec = blockSpec('ParNetAttention', ['channel'], () => { throw new Error('ParNetAttention: not implemented yet'); });
