@@ -16,7 +16,7 @@ let defaultDtype: 'float32' | 'float64' = 'float32';
 /**
  * The floating dtype that creation functions use when none is given (and so
  * the dtype of new module parameters), like torch.set_default_dtype. float64
- * exists on the js backend only; it is for checking against float64 references.
+ * exists on the js backend only; it is for checking against float64 references
  */
 export function setDefaultDtype(dtype: 'float32' | 'float64'): void {
   if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`setDefaultDtype: expected 'float32' or 'float64', got ${String(dtype)}`);
@@ -52,7 +52,6 @@ function finish(t: Tensor, opts: TensorOptions): Tensor {
 
 function fromValues(op: string, values: ArrayLike<number>, shape: readonly number[], opts: TensorOptions, dtype: DType): Tensor {
   const be = opts.backend ?? getBackend();
-  if (dtype === 'float64' && be.name !== 'js') throw new TypeError(`${op}: float64 is only available on the js backend (current: ${be.name})`);
   return finish(fromStorage(be.upload(values, dtype), validShape(op, shape)), opts);
 }
 

@@ -1,6 +1,6 @@
 /**
  * gradcheck: compare autograd's gradients with central finite differences,
- * in float64 on the js backend, like torch.autograd.gradcheck.
+ * in float64, like torch.autograd.gradcheck.
  *
  * For a random cotangent v, L(inputs) = Σ fn(inputs) ⊙ v. Autograd gives
  * ∂L/∂x; the check perturbs each element of each input by ±eps and compares
@@ -8,8 +8,8 @@
  * wrong entry would have to cancel against v by chance.
  */
 import { noGrad } from './autograd.js';
-import { JsStorage } from './backends/js/index.js';
-import { randn } from './creation.js';
+import { tidy } from './memory.js';
+import { randn, tensor } from './creation.js';
 import { Generator } from './random.js';
 import { fmtShape } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -44,7 +44,7 @@ function project(out: Outputs, vs: readonly Tensor[]): Tensor {
 export function gradcheck(fn: (...inputs: Tensor[]) => Outputs, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckResult {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 1234 } = opts;
   for (const x of inputs) {
-    if (x.dtype !== 'float64' || x.backend.name !== 'js') throw new TypeError(`gradcheck: inputs must be float64 tensors on the js backend, got ${x.dtype} on ${x.backend.name}`);
+    if (x.dtype !== 'float64') throw new TypeError(`gradcheck: inputs must be float64 tensors, got ${x.dtype} ${fmtShape(x.shape)}`);
     if (!x.isLeaf || !x.isContiguous()) throw new TypeError('gradcheck: inputs must be contiguous leaf tensors (apply views inside fn)');
   }
   const gen = new Generator(seed);
@@ -63,14 +63,19 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Outputs, inputs: readonly
   noGrad(() => {
     inputs.forEach((x, k) => {
       if (!x.requiresGrad) return;
-      const data = (x.storage as JsStorage).data;
+      const data = Float64Array.from(x.dataSync());
+      const set = () => tidy(() => { x.copy_(tensor(data, [...x.shape], { dtype: 'float64', backend: x.backend })); });
+      const evaluate = () => tidy(() => project(fn(...inputs), vs).item());
       for (let i = 0; i < x.numel; i++) {
-        const orig = data[x.offset + i];
-        data[x.offset + i] = orig + eps;
-        const plus = project(fn(...inputs), vs).item();
-        data[x.offset + i] = orig - eps;
-        const minus = project(fn(...inputs), vs).item();
-        data[x.offset + i] = orig;
+        const orig = data[i];
+        data[i] = orig + eps;
+        set();
+        const plus = evaluate();
+        data[i] = orig - eps;
+        set();
+        const minus = evaluate();
+        data[i] = orig;
+        set();
         const numeric = (plus - minus) / (2 * eps);
         const err = Math.abs(analytic[k][i] - numeric);
         maxError = Math.max(maxError, err);

@@ -6,7 +6,7 @@
 // eval-mode output.
 //
 // Each case runs twice on each available backend:
-//   float64 (js only; parameters created in float64):  max|a − b| ≤ 1e-9 · max(1, max|ref|)
+//   float64 (parameters created in float64):           max|a − b| ≤ 1e-9 · max(1, max|ref|)
 //   float32 (the working precision):                   max|a − b| ≤ 1e-4 · max(1, max|ref|)
 // A reference tensor that is exactly zero (a gradient that is zero in theory)
 // is compared with the absolute tolerance 1e-4 (1e-9 in float64) × the largest
@@ -30,7 +30,8 @@ interface BlockCase {
 
 const dir = new URL('./fixtures/blocks/', import.meta.url);
 const only = process.env.BLOCK;
-const backends = ['js'];
+/** The suite runs once per backend (tools/run-tests.mjs sets TORCHLET_BACKEND). */
+const backends = [process.env.TORCHLET_BACKEND ?? 'js'];
 
 function maxAbs(t: Tensor): number {
   let m = 0;
@@ -101,7 +102,6 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.safetensors')).so
     if (only && c.block !== only) continue;
     for (const be of backends) {
       for (const dtype of ['float64', 'float32'] as const) {
-        if (dtype === 'float64' && be !== 'js') continue;
         test(`${c.block} ${c.name} [${be} ${dtype}]`, async () => {
           const backend = await setBackend(be);
           runCase(c, loadSafetensors(bytes, { backend }), dtype);

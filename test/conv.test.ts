@@ -6,26 +6,23 @@
 // Run: node tools/run-tests.mjs conv
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { F, Generator, getBackend, gradcheck, tensor, type Tensor, type View } from '../src/index.js';
+import { F, getBackend, tensor, type Tensor, type View } from '../src/index.js';
+import { assertGradcheck, numel, seededInputs, throwsWith } from './helpers/assert.js';
 
 // ---- plain-array helpers ------------------------------------------------------------------------
 
-const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+const { uniformValues } = seededInputs(100);
+/** n values uniform in [-1, 1], from the next generator of this file's sequence. */
+const values = (n: number): number[] => uniformValues(n, { lo: -1, hi: 1 });
 
-/** n values uniform in [-1, 1] from a seeded generator. */
-function values(n: number, seed: number): number[] {
-  const g = new Generator(seed);
-  return Array.from({ length: n }, () => 2 * g.uniform() - 1);
-}
-
-let seed = 100;
 interface Arr { data: number[]; shape: number[] }
-const rand = (shape: number[]): Arr => ({ data: values(prod(shape), seed++), shape });
+const rand = (shape: number[]): Arr => ({ data: values(numel(shape)), shape });
 
 const f64 = (a: Arr, requiresGrad = false) => tensor(Float64Array.from(a.data), a.shape, { requiresGrad });
 const f32 = (a: Arr) => tensor(Float32Array.from(a.data), a.shape);
 
-function assertClose(actual: ArrayLike<number>, expected: readonly number[], tol: number, what: string): void {
+/** max|actual − expected| ≤ tol (an absolute bound, unlike the relative helpers/assert.ts assertClose). */
+function assertCloseAbs(actual: ArrayLike<number>, expected: readonly number[], tol: number, what: string): void {
   assert.is(actual.length, expected.length, `${what}: length`);
   let worst = 0, at = -1;
   for (let i = 0; i < expected.length; i++) {
@@ -101,11 +98,6 @@ const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 };
-
-function checkGrad(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): void {
-  const r = gradcheck(fn, inputs);
-  assert.ok(r.ok, `${r.message} (max error ${r.maxError})`);
-}
 
 // ---- hand-computed values ---------------------------------------------------------------------------
 
@@ -186,20 +178,20 @@ const conv2dCases: Conv2dCase[] = [
 
 for (const c of conv2dCases) {
   test(`conv2d forward vs naive reference: ${c.name}`, () => {
-    const x = rand(c.x), w = rand(c.w), b = c.bias ? values(c.w[0], seed++) : null;
+    const x = rand(c.x), w = rand(c.w), b = c.bias ? values(c.w[0]) : null;
     const want = refConv2d(x, w, b, c.geo);
     const got = F.conv2d(f64(x), f64(w), b ? tensor(Float64Array.from(b)) : null, c.opts);
     assert.equal(got.shape, want.shape);
-    assertClose(got.dataSync(), want.data, 1e-12, 'float64');
+    assertCloseAbs(got.dataSync(), want.data, 1e-12, 'float64');
     const got32 = F.conv2d(f32(x), f32(w), b ? tensor(b) : null, c.opts);
     assert.is(got32.dtype, 'float32');
-    assertClose(got32.dataSync(), want.data, 1e-5, 'float32');
+    assertCloseAbs(got32.dataSync(), want.data, 1e-5, 'float32');
   });
 
   test(`conv2d gradcheck (input, weight${c.bias ? ', bias' : ''}): ${c.name}`, () => {
     const inputs = [f64(rand(c.x), true), f64(rand(c.w), true)];
     if (c.bias) inputs.push(f64(rand([c.w[0]]), true));
-    checkGrad((x, w, b) => F.conv2d(x, w, b, c.opts), inputs);
+    assertGradcheck((x, w, b) => F.conv2d(x, w, b, c.opts), inputs);
   });
 }
 
@@ -216,16 +208,16 @@ test('conv2d: bias gradient is the output gradient summed over N, H, W', () => {
   const gy = rand([2, 3, 2, 2]);
   F.conv2d(x, w, b).backward(f64(gy));
   const want = [0, 1, 2].map((o) => [0, 1].reduce((s, n) => s + gy.data.slice((n * 3 + o) * 4, (n * 3 + o) * 4 + 4).reduce((a, v) => a + v, 0), 0));
-  assertClose(b.grad!.dataSync(), want, 1e-12, 'bias grad');
+  assertCloseAbs(b.grad!.dataSync(), want, 1e-12, 'bias grad');
 });
 
 test('conv2d: unbatched 3-D input gives the batched result without the batch dim', () => {
-  const x = rand([4, 5, 6]), w = rand([6, 2, 3, 3]), b = values(6, seed++);
+  const x = rand([4, 5, 6]), w = rand([6, 2, 3, 3]), b = values(6);
   const want = refConv2d({ data: x.data, shape: [1, 4, 5, 6] }, w, b, g1({ groups: 2, stride: [2, 1], lo: [1, 1], hi: [1, 1] }));
   const got = F.conv2d(f64(x), f64(w), tensor(Float64Array.from(b)), { groups: 2, stride: [2, 1], padding: 1 });
   assert.equal(got.shape, want.shape.slice(1));
-  assertClose(got.dataSync(), want.data, 1e-12, 'unbatched');
-  checkGrad((x, w, b) => F.conv2d(x, w, b, { groups: 2, stride: [2, 1], padding: 1 }), [f64(rand([4, 5, 6]), true), f64(rand([6, 2, 3, 3]), true), f64(rand([6]), true)]);
+  assertCloseAbs(got.dataSync(), want.data, 1e-12, 'unbatched');
+  assertGradcheck((x, w, b) => F.conv2d(x, w, b, { groups: 2, stride: [2, 1], padding: 1 }), [f64(rand([4, 5, 6]), true), f64(rand([6, 2, 3, 3]), true), f64(rand([6]), true)]);
 });
 
 test('conv2d: non-contiguous input and weight views (permuted, sliced)', () => {
@@ -237,8 +229,8 @@ test('conv2d: non-contiguous input and weight views (permuted, sliced)', () => {
   assert.not.ok(xView(f64(xs)).isContiguous());
   const want = refConv2d({ data: [...xc.dataSync()], shape: [...xc.shape] }, { data: [...wc.dataSync()], shape: [...wc.shape] }, null, g1({ lo: [1, 1], hi: [1, 1], stride: [1, 2] }));
   const got = F.conv2d(xView(f64(xs)), wView(f64(ws)), null, { padding: 1, stride: [1, 2] });
-  assertClose(got.dataSync(), want.data, 1e-12, 'strided views');
-  checkGrad((x, w) => F.conv2d(xView(x), wView(w), null, { padding: 1, stride: [1, 2] }), [f64(xs, true), f64(ws, true)]);
+  assertCloseAbs(got.dataSync(), want.data, 1e-12, 'strided views');
+  assertGradcheck((x, w) => F.conv2d(xView(x), wView(w), null, { padding: 1, stride: [1, 2] }), [f64(xs, true), f64(ws, true)]);
 });
 
 test('js kernels read views with negative and zero strides', () => {
@@ -252,7 +244,7 @@ test('js kernels read views with negative and zero strides', () => {
   const w3 = { data: [...wOne.data, ...wOne.data, ...wOne.data], shape: [3, 2, 2, 2] };
   const p = { stride: [1, 1], padding: [1, 0], dilation: [1, 1], groups: 1 } as const;
   const want = refConv2d({ data: xFlipped, shape: [1, 2, 3, 4] }, w3, null, g1({ lo: [1, 0], hi: [1, 0] }));
-  assertClose(be.readSync!(be.conv2d(xRev, wB, p)), want.data, 1e-12, 'conv2d');
+  assertCloseAbs(be.readSync!(be.conv2d(xRev, wB, p)), want.data, 1e-12, 'conv2d');
   // backward kernels against the same views, checked by their defining identities
   // the output gradient as a transposed (column-major) view
   const [, , Ho, Wo] = want.shape;
@@ -287,18 +279,18 @@ const conv1dCases: Conv1dCase[] = [
 
 for (const c of conv1dCases) {
   test(`conv1d forward vs naive reference: ${c.name}`, () => {
-    const x = rand(c.x), w = rand(c.w), b = c.bias ? values(c.w[0], seed++) : null;
+    const x = rand(c.x), w = rand(c.w), b = c.bias ? values(c.w[0]) : null;
     // the reference: a 2-D conv over a height-1 image
     const want = refConv2d({ data: x.data, shape: [c.x[0], c.x[1], 1, c.x[2]] }, { data: w.data, shape: [c.w[0], c.w[1], 1, c.w[2]] }, b,
       { stride: [1, c.stride], lo: [0, c.lo], hi: [0, c.hi], dilation: [1, c.dilation], groups: c.groups });
     const got = F.conv1d(f64(x), f64(w), b ? tensor(Float64Array.from(b)) : null, c.opts);
     assert.equal(got.shape, [want.shape[0], want.shape[1], want.shape[3]]);
-    assertClose(got.dataSync(), want.data, 1e-12, 'conv1d');
+    assertCloseAbs(got.dataSync(), want.data, 1e-12, 'conv1d');
   });
   test(`conv1d gradcheck: ${c.name}`, () => {
     const inputs = [f64(rand(c.x), true), f64(rand(c.w), true)];
     if (c.bias) inputs.push(f64(rand([c.w[0]]), true));
-    checkGrad((x, w, b) => F.conv1d(x, w, b, c.opts), inputs);
+    assertGradcheck((x, w, b) => F.conv1d(x, w, b, c.opts), inputs);
   });
 }
 
@@ -307,8 +299,8 @@ test('conv1d: unbatched [C,L] input', () => {
   const want = refConv2d({ data: x.data, shape: [1, 4, 1, 6] }, { data: w.data, shape: [2, 2, 1, 3] }, null, g1({ groups: 2, lo: [0, 1], hi: [0, 1] }));
   const got = F.conv1d(f64(x), f64(w), null, { groups: 2, padding: 1 });
   assert.equal(got.shape, [2, 6]);
-  assertClose(got.dataSync(), want.data, 1e-12, 'conv1d unbatched');
-  checkGrad((x, w) => F.conv1d(x, w, null, { groups: 2, padding: 1 }), [f64(rand([4, 6]), true), f64(rand([2, 2, 3]), true)]);
+  assertCloseAbs(got.dataSync(), want.data, 1e-12, 'conv1d unbatched');
+  assertGradcheck((x, w) => F.conv1d(x, w, null, { groups: 2, padding: 1 }), [f64(rand([4, 6]), true), f64(rand([2, 2, 3]), true)]);
 });
 
 // ---- conv_transpose2d ------------------------------------------------------------------------------
@@ -330,15 +322,15 @@ const convTCases: ConvTCase[] = [
 
 for (const c of convTCases) {
   test(`conv_transpose2d forward vs scatter reference: ${c.name}`, () => {
-    const x = rand(c.x), w = rand(c.w), b = c.bias ? values(c.w[1] * c.geo.groups, seed++) : null;
+    const x = rand(c.x), w = rand(c.w), b = c.bias ? values(c.w[1] * c.geo.groups) : null;
     const want = refConvT2d(x, w, b, c.geo);
     const { stride: [sh, sw], padding: [ph, pw], outputPadding: [oh, ow], dilation: [dh, dw] } = c.geo;
     // the output size formula, spelled out
     assert.equal(want.shape, [c.x[0], c.w[1] * c.geo.groups, (c.x[2] - 1) * sh - 2 * ph + dh * (c.w[2] - 1) + oh + 1, (c.x[3] - 1) * sw - 2 * pw + dw * (c.w[3] - 1) + ow + 1]);
     const got = F.convTranspose2d(f64(x), f64(w), b ? tensor(Float64Array.from(b)) : null, c.opts);
     assert.equal(got.shape, want.shape);
-    assertClose(got.dataSync(), want.data, 1e-12, 'conv_transpose2d');
-    assertClose(F.convTranspose2d(f32(x), f32(w), b ? tensor(b) : null, c.opts).dataSync(), want.data, 1e-5, 'float32');
+    assertCloseAbs(got.dataSync(), want.data, 1e-12, 'conv_transpose2d');
+    assertCloseAbs(F.convTranspose2d(f32(x), f32(w), b ? tensor(b) : null, c.opts).dataSync(), want.data, 1e-5, 'float32');
   });
 
   test(`conv_transpose2d is the adjoint of conv2d: ${c.name}`, () => {
@@ -361,7 +353,7 @@ for (const c of convTCases) {
   test(`conv_transpose2d gradcheck (input, weight${c.bias ? ', bias' : ''}): ${c.name}`, () => {
     const inputs = [f64(rand(c.x), true), f64(rand(c.w), true)];
     if (c.bias) inputs.push(f64(rand([c.w[1] * c.geo.groups]), true));
-    checkGrad((x, w, b) => F.convTranspose2d(x, w, b, c.opts), inputs);
+    assertGradcheck((x, w, b) => F.convTranspose2d(x, w, b, c.opts), inputs);
   });
 }
 
@@ -374,8 +366,8 @@ test('conv_transpose2d: non-contiguous input and weight views', () => {
   const geo = t1({ stride: [2, 1], padding: [1, 0], groups: 2 });
   const want = refConvT2d({ data: [...xc.dataSync()], shape: [...xc.shape] }, { data: [...wc.dataSync()], shape: [...wc.shape] }, null, geo);
   const opts = { stride: [2, 1], padding: [1, 0], groups: 2 } as const;
-  assertClose(F.convTranspose2d(xView(f64(xs)), wc, null, opts).dataSync(), want.data, 1e-12, 'strided input');
-  checkGrad((x, w) => F.convTranspose2d(xView(x), wView(w), null, opts), [f64(xs, true), f64(ws, true)]);
+  assertCloseAbs(F.convTranspose2d(xView(f64(xs)), wc, null, opts).dataSync(), want.data, 1e-12, 'strided input');
+  assertGradcheck((x, w) => F.convTranspose2d(xView(x), wView(w), null, opts), [f64(xs, true), f64(ws, true)]);
 });
 
 test('conv_transpose2d: unbatched 3-D input', () => {
@@ -383,12 +375,12 @@ test('conv_transpose2d: unbatched 3-D input', () => {
   const want = refConvT2d({ data: x.data, shape: [1, 2, 3, 3] }, w, null, t1({ stride: [2, 2] }));
   const got = F.convTranspose2d(f64(x), f64(w), null, { stride: 2 });
   assert.equal(got.shape, [3, 6, 6]);
-  assertClose(got.dataSync(), want.data, 1e-12, 'unbatched');
-  checkGrad((x, w) => F.convTranspose2d(x, w, null, { stride: 2 }), [f64(rand([2, 3, 3]), true), f64(rand([2, 3, 2, 2]), true)]);
+  assertCloseAbs(got.dataSync(), want.data, 1e-12, 'unbatched');
+  assertGradcheck((x, w) => F.convTranspose2d(x, w, null, { stride: 2 }), [f64(rand([2, 3, 3]), true), f64(rand([2, 3, 2, 2]), true)]);
 });
 
 test('conv2d then conv_transpose2d in one graph (gradients flow through both)', () => {
-  checkGrad(
+  assertGradcheck(
     (x, w) => F.convTranspose2d(F.conv2d(x, w, null, { stride: 2, padding: 1 }).tanh(), w, null, { stride: 2, padding: 1, outputPadding: 1 }),
     [f64(rand([1, 2, 6, 6]), true), f64(rand([2, 2, 3, 3]), true)],
   );
@@ -396,14 +388,7 @@ test('conv2d then conv_transpose2d in one graph (gradients flow through both)', 
 
 // ---- errors ------------------------------------------------------------------------------------------
 
-function throwsWith(fn: () => unknown, ...patterns: RegExp[]): void {
-  let caught: unknown;
-  try { fn(); } catch (e) { caught = e; }
-  assert.ok(caught instanceof Error, `expected an Error, got ${String(caught)}`);
-  const msg = (caught as Error).message;
-  for (const p of patterns) assert.match(msg, p, `message "${msg}" does not match ${p}`);
-}
-const z = (...shape: number[]) => tensor(new Float32Array(prod(shape)), shape);
+const z = (...shape: number[]) => tensor(new Float32Array(numel(shape)), shape);
 const lit = (s: string) => new RegExp(s.replace(/[[\]().*+?^$|\\]/g, '\\$&'));
 
 test('conv2d errors: ranks', () => {

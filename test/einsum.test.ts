@@ -3,7 +3,8 @@
 // Run: node tools/run-tests.mjs einsum
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { einsum, gradcheck, tensor, type Tensor } from '../src/index.js';
+import { einsum, tensor, type Tensor } from '../src/index.js';
+import { assertGradcheck, numel } from './helpers/assert.js';
 
 // ---- the reference: einsum by enumeration, no torchlet ops -------------------------------
 
@@ -68,8 +69,7 @@ function rnd(): number {
   return seed / 2147483648 * 2 - 1;
 }
 function randArr(shape: number[]): Arr {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return { data: Array.from({ length: n }, rnd), shape };
+  return { data: Array.from({ length: numel(shape) }, rnd), shape };
 }
 
 function checkForward(eq: string, shapes: number[][]): void {
@@ -89,8 +89,7 @@ function checkForward(eq: string, shapes: number[][]): void {
 
 function checkGrad(eq: string, shapes: number[][]): void {
   const ts = shapes.map((s) => tensor(randArr(s).data, s, { dtype: 'float64', requiresGrad: true }));
-  const r = gradcheck((...xs: Tensor[]) => einsum(eq, ...xs), ts);
-  assert.ok(r.ok, `${eq}: gradcheck failed: ${r.message} (max error ${r.maxError})`);
+  assertGradcheck((...xs: Tensor[]) => einsum(eq, ...xs), ts, `${eq}: gradcheck failed`);
 }
 
 // ---- the equations -------------------------------------------------------------------------

@@ -5,39 +5,12 @@
 // Run: node tools/run-tests.mjs fold
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { F, Generator, gradcheck, tensor, arange, ones, type Tensor } from '../src/index.js';
+import { F, tensor, arange, ones } from '../src/index.js';
+import { assertClose, assertGradcheck, numel, seededInputs, shapeRe, throwsWith } from './helpers/assert.js';
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-6, msg = ''): void {
-  assert.is(actual.length, expected.length, `${msg} length`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i], e = expected[i];
-    assert.ok(Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)), `${msg} [${i}]: got ${a}, expected ${e}`);
-  }
-}
-const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-let seed = 500;
-function randomValues(n: number): number[] {
-  const g = new Generator(seed++);
-  return Array.from({ length: n }, () => -2 + 4 * g.uniform());
-}
-const smooth = (shape: number[]) => tensor(Float64Array.from(randomValues(numel(shape))), shape, { requiresGrad: true });
-
-function checkGrad(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): void {
-  const r = gradcheck(fn, inputs);
-  assert.ok(r.ok, r.message);
-}
-
-function throwsWith(fn: () => unknown, ...patterns: RegExp[]): void {
-  let caught: unknown;
-  try { fn(); } catch (e) { caught = e; }
-  assert.ok(caught instanceof Error, `expected an Error to be thrown, got ${String(caught)}`);
-  const msg = (caught as Error).message;
-  for (const p of patterns) assert.match(msg, p, `message "${msg}" does not match ${p}`);
-}
-const shapeRe = (...dims: number[]) => new RegExp(`\\[${dims.join(',')}\\]`);
+const { uniformValues, smooth } = seededInputs(500);
 
 // ---- naive references --------------------------------------------------------------------------
 
@@ -132,14 +105,14 @@ test('unfold 2×2 with k=2, padding 1: taps in the padding read 0', () => {
 
 test('unfold matches the naive reference (stride, padding, dilation, non-square, strided view)', () => {
   const shape = [2, 2, 6, 7];
-  const xv = randomValues(numel(shape));
+  const xv = uniformValues(numel(shape));
   for (const g of [geo(2), geo(3, 2, 1), geo([2, 3], [1, 2], [1, 0]), geo(2, 1, 1, 2), geo([3, 2], [2, 3], [2, 1], [2, 1]), geo(1), geo([6, 7])]) {
     const ref = refUnfold(xv, shape, g);
     for (const dtype of ['float32', 'float64'] as const) {
       const u = F.unfold(tensor(xv, shape, { dtype }), g.k, opts(g));
       assert.equal(u.shape, ref.shape, JSON.stringify(g));
       assert.is(u.dtype, dtype);
-      close(u.dataSync(), ref.out, 1e-7, JSON.stringify(g));
+      assertClose(u.dataSync(), ref.out, 1e-7, JSON.stringify(g));
     }
   }
   // a transposed [1,2,7,6] view of [1,2,6,7] storage
@@ -147,7 +120,7 @@ test('unfold matches the naive reference (stride, padding, dilation, non-square,
   const dense: number[] = [];
   for (let c = 0; c < 2; c++) for (let h = 0; h < 7; h++) for (let w = 0; w < 6; w++) dense.push(xv[c * 42 + w * 7 + h]);
   const g = geo(3, 2, 1);
-  close(F.unfold(xt, 3, opts(g)).dataSync(), refUnfold(dense, [1, 2, 7, 6], g).out, 1e-6);
+  assertClose(F.unfold(xt, 3, opts(g)).dataSync(), refUnfold(dense, [1, 2, 7, 6], g).out, 1e-6);
 });
 
 // ---- fold: hand values and references ---------------------------------------------------------------------
@@ -160,7 +133,7 @@ test('fold(unfold(x)) = x · (number of blocks covering each pixel)', () => {
   assert.equal(Array.from(y.dataSync()), [1 * 1, 2 * 2, 3 * 1, 4 * 2, 5 * 4, 6 * 2, 7 * 1, 8 * 2, 9 * 1]);
   // general geometries: the count comes from a plain loop over blocks and taps
   const shape = [2, 3, 6, 5];
-  const xv = randomValues(numel(shape));
+  const xv = uniformValues(numel(shape));
   for (const g of [geo(3, 2, 1), geo([2, 3], [2, 1], [1, 1], [2, 1]), geo(2, 3), geo(2, 1, 1, [1, 2])]) {
     const [H, W] = [6, 5];
     const [Ho, Wo] = blockCounts(H, W, g);
@@ -171,7 +144,7 @@ test('fold(unfold(x)) = x · (number of blocks covering each pixel)', () => {
     }
     const xt = tensor(xv, shape, { dtype: 'float64' });
     const back = F.fold(F.unfold(xt, g.k, opts(g)), [H, W], g.k, opts(g));
-    close(back.dataSync(), xv.map((v, i) => v * count[i % (H * W)]), 1e-12, JSON.stringify(g));
+    assertClose(back.dataSync(), xv.map((v, i) => v * count[i % (H * W)]), 1e-12, JSON.stringify(g));
   }
 });
 
@@ -187,22 +160,22 @@ test('fold matches the naive reference (sums overlaps; strided, padded, dilated,
   for (const [g, size, C] of cases) {
     const [Ho, Wo] = blockCounts(size[0], size[1], g);
     const shape = [2, C * g.k[0] * g.k[1], Ho * Wo];
-    const cv = randomValues(numel(shape));
+    const cv = uniformValues(numel(shape));
     const ref = refFold(cv, shape, size, g);
     const y = F.fold(tensor(cv, shape, { dtype: 'float64' }), size, g.k, opts(g));
     assert.equal(y.shape, ref.shape, JSON.stringify(g));
-    close(y.dataSync(), ref.out, 1e-12, JSON.stringify(g));
+    assertClose(y.dataSync(), ref.out, 1e-12, JSON.stringify(g));
     // unbatched [C·kh·kw, L] -> [C,H,W]
     const one = F.fold(tensor(cv.slice(0, shape[1] * shape[2]), shape.slice(1), { dtype: 'float64' }), size, g.k, opts(g));
     assert.equal(one.shape, ref.shape.slice(1));
-    close(one.dataSync(), ref.out.slice(0, numel(ref.shape) / 2), 1e-12);
+    assertClose(one.dataSync(), ref.out.slice(0, numel(ref.shape) / 2), 1e-12);
   }
   // a transposed [1, 4, 6] view (L = 6 for a 3×4 output with k=2)
-  const base = randomValues(24);
+  const base = uniformValues(24);
   const ct = tensor(base, [1, 6, 4]).transpose(1, 2);
   const dense: number[] = [];
   for (let r = 0; r < 4; r++) for (let l = 0; l < 6; l++) dense.push(base[l * 4 + r]);
-  close(F.fold(ct, [3, 4], 2).dataSync(), refFold(dense, [1, 4, 6], [3, 4], geo(2)).out, 1e-6);
+  assertClose(F.fold(ct, [3, 4], 2).dataSync(), refFold(dense, [1, 4, 6], [3, 4], geo(2)).out, 1e-6);
 });
 
 // ---- gradchecks --------------------------------------------------------------------------------
@@ -215,15 +188,15 @@ const geos: [string, Geo, number[]][] = [
   ['k2 s[1,2] p1 d[1,2]', geo(2, [1, 2], 1, [1, 2]), [1, 1, 5, 6]],
 ];
 for (const [name, g, shape] of geos) {
-  test(`gradcheck unfold ${name}`, () => checkGrad((x) => F.unfold(x, g.k, opts(g)), [smooth(shape)]));
+  test(`gradcheck unfold ${name}`, () => assertGradcheck((x) => F.unfold(x, g.k, opts(g)), [smooth(shape)]));
   test(`gradcheck fold ${name}`, () => {
     const [Ho, Wo] = blockCounts(shape[2], shape[3], g);
-    checkGrad((c) => F.fold(c, [shape[2], shape[3]], g.k, opts(g)), [smooth([1, shape[1] * g.k[0] * g.k[1], Ho * Wo])]);
+    assertGradcheck((c) => F.fold(c, [shape[2], shape[3]], g.k, opts(g)), [smooth([1, shape[1] * g.k[0] * g.k[1], Ho * Wo])]);
   });
 }
 test('gradcheck unfold/fold on views and unbatched inputs', () => {
-  checkGrad((x) => F.unfold(x.transpose(1, 2), 2, { padding: 1 }), [smooth([2, 5, 4])]);
-  checkGrad((c) => F.fold(c.transpose(0, 1), [3, 4], 2, { stride: 1 }), [smooth([6, 8])]);
+  assertGradcheck((x) => F.unfold(x.transpose(1, 2), 2, { padding: 1 }), [smooth([2, 5, 4])]);
+  assertGradcheck((c) => F.fold(c.transpose(0, 1), [3, 4], 2, { stride: 1 }), [smooth([6, 8])]);
 });
 
 // ---- errors --------------------------------------------------------------------------------------

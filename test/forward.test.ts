@@ -9,19 +9,10 @@ import {
   rand, randn, randint, zerosLike, onesLike, fullLike, randLike, cat, stack, matmul, ops,
   type Tensor,
 } from '../src/index.js';
+import { closeTo, vals } from './helpers/assert.js';
 
-/** Elementwise |a − e| ≤ tol (float32 results against float64 hand values). */
-function close(actual: ArrayLike<number>, expected: readonly number[], tol = 1e-6, msg = ''): void {
-  assert.is(actual.length, expected.length, `${msg} length`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i], e = expected[i];
-    if (Number.isNaN(e)) assert.ok(Number.isNaN(a), `${msg} [${i}]: expected NaN, got ${a}`);
-    else if (!Number.isFinite(e)) assert.is(a, e, `${msg} [${i}]`);
-    else assert.ok(Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)), `${msg} [${i}]: got ${a}, expected ${e}`);
-  }
-}
-
-const vals = (t: Tensor) => Array.from(t.dataSync());
+/** Elementwise |a − e| ≤ tol · max(1, |e|) (float32 results against float64 hand values); NaN and ±∞ exactly. */
+const close = closeTo(1e-6, { nonFinite: true });
 
 // ---- elementwise, broadcasting, dtypes ----------------------------------------------------
 

@@ -11,6 +11,7 @@ import {
   Generator, gradcheck, tensor, cat, stack, where, matmul, bmm, linear, dropout, ops,
   type GradcheckOptions, type Tensor,
 } from '../src/index.js';
+import { assertGradcheck, leaf, seededInputs } from './helpers/assert.js';
 
 type Fn = (...xs: Tensor[]) => Tensor | Tensor[];
 
@@ -25,41 +26,7 @@ interface Case {
 
 // ---- input builders ------------------------------------------------------------------------
 
-let seedCounter = 1;
-
-/** A float64 leaf with the given values. */
-function leaf(values: readonly number[], shape: readonly number[]): Tensor {
-  return tensor(Float64Array.from(values), shape, { requiresGrad: true });
-}
-
-/**
- * Uniform values in [lo, hi], resampled while within `margin` of any of the
- * `avoid` points (the kinks of the op under test).
- */
-function smooth(shape: readonly number[], opts: { lo?: number; hi?: number; avoid?: number[]; margin?: number } = {}): Tensor {
-  const { lo = -2, hi = 2, avoid = [], margin = 0.1 } = opts;
-  const g = new Generator(seedCounter++);
-  const n = shape.reduce((a, b) => a * b, 1);
-  const vals: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let v: number;
-    do v = lo + (hi - lo) * g.uniform(); while (avoid.some((k) => Math.abs(v - k) < margin));
-    vals.push(v);
-  }
-  return leaf(vals, shape);
-}
-
-/** Values in [lo, hi] that are pairwise at least (hi − lo)/(2n) apart (no ties for max/min). */
-function distinct(shape: readonly number[], lo = -2, hi = 2): Tensor {
-  const g = new Generator(seedCounter++);
-  const n = shape.reduce((a, b) => a * b, 1);
-  const vals = Array.from({ length: n }, (_, i) => lo + ((hi - lo) * (i + 0.5)) / n);
-  for (let i = n - 1; i > 0; i--) {
-    const j = g.integer(0, i + 1);
-    [vals[i], vals[j]] = [vals[j], vals[i]];
-  }
-  return leaf(vals, shape);
-}
+const { smooth, distinct } = seededInputs(1);
 
 const positive = (shape: readonly number[], lo = 0.5, hi = 2) => smooth(shape, { lo, hi });
 const idx = (values: number[], shape: number[] = [values.length]) => tensor(Int32Array.from(values), shape);
@@ -265,8 +232,7 @@ for (const c of cases) {
   test(c.name, () => {
     const inputs = c.inputs();
     for (const x of inputs) assert.is(x.dtype, 'float64');
-    const r = gradcheck(c.fn, inputs, c.opts);
-    assert.ok(r.ok, `${c.name}: ${r.message} (max error ${r.maxError})`);
+    assertGradcheck(c.fn, inputs, c.name, c.opts);
   });
 }
 

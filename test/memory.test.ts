@@ -5,12 +5,15 @@
 // Run: node tools/run-tests.mjs memory
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Generator, keep, memory, noGrad, ones, randn, tensor, tidy, zeros, type Tensor } from '../src/index.js';
+import { Generator, getBackend, keep, memory, noGrad, ones, randn, tensor, tidy, zeros, type Tensor } from '../src/index.js';
 
-const bytes = () => memory().js?.bytes ?? 0;
-const live = () => memory().js?.tensors ?? 0;
-/** The js backend empties a storage's array when it frees it. */
-const freed = (t: Tensor) => (t.ref.storage as unknown as { data: ArrayLike<number> }).data.length === 0;
+const bytes = () => memory()[getBackend().name]?.bytes ?? 0;
+const live = () => memory()[getBackend().name]?.tensors ?? 0;
+/** A freed storage: the js backend empties its array, the wasm backend zeroes its pointer. */
+const freed = (t: Tensor) => {
+  const s = t.ref.storage as unknown as { data?: ArrayLike<number>; ptr?: number };
+  return s.data !== undefined ? s.data.length === 0 : s.ptr === 0;
+};
 
 test('dispose frees the storage: bytes and the live count drop', () => {
   const b0 = bytes(), n0 = live();

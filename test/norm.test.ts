@@ -11,25 +11,17 @@
 // Run: node tools/run-tests.mjs norm
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { F, Generator, gradcheck, noGrad, ones, tensor, zeros, type Tensor } from '../src/index.js';
+import { F, noGrad, ones, tensor, zeros, type Tensor } from '../src/index.js';
+import { assertGradcheck, closeTo, numel, seededInputs, shapeRe as shape, throwsWith } from './helpers/assert.js';
 
 // ---- helpers -------------------------------------------------------------------------------
 
-function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 2e-5, msg = ''): void {
-  assert.is(actual.length, expected.length, `${msg} length`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i], e = expected[i];
-    assert.ok(Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)), `${msg} [${i}]: got ${a}, expected ${e}`);
-  }
-}
+const close = closeTo(2e-5);
 
-const numelOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-let seed = 1;
+const { normalValues } = seededInputs(1);
 /** n normal values · scale + shift, rounded to float32 (so the reference sees what a float32 tensor holds). */
 function randArr(n: number, scale = 1, shift = 0): number[] {
-  const g = new Generator(seed++);
-  return Array.from(Float32Array.from({ length: n }, () => g.normal() * scale + shift));
+  return Array.from(Float32Array.from(normalValues(n), (v) => v * scale + shift));
 }
 const f32 = (vals: number[], shape: readonly number[]) => tensor(Float32Array.from(vals), [...shape]);
 const f64 = (vals: number[], shape: readonly number[], requiresGrad = false) => tensor(Float64Array.from(vals), [...shape], { requiresGrad });
@@ -151,7 +143,7 @@ test('layerNormChannelsFirst: per pixel over C of [2,3,2,2], eps 1e-6 inside the
 for (const shape of [[2, 4, 5], [2, 4, 3, 3], [1, 4, 2, 2, 2]]) {
   for (const G of [1, 2, 4]) {
     test(`groupNorm G=${G} on ${JSON.stringify(shape)} matches the naive reference`, () => {
-      const n = numelOf(shape);
+      const n = numel(shape);
       const x = randArr(n, 2, 0.5), w = randArr(4), b = randArr(4);
       // the reference sees [N,G,C/G,*] and normalises all dims after G
       const grouped = [shape[0], G, 4 / G, ...shape.slice(2)];
@@ -329,9 +321,8 @@ test('instanceNorm running stats: per-instance stats averaged over N; useInputSt
 type Fn = (...xs: Tensor[]) => Tensor;
 function gc(name: string, fn: Fn, shapes: number[][]): void {
   test(`gradcheck: ${name}`, () => {
-    const inputs = shapes.map((s) => f64(randArr(numelOf(s), 1, 0.3), s, true));
-    const r = gradcheck(fn, inputs);
-    assert.ok(r.ok, `${name}: ${r.message} (max error ${r.maxError})`);
+    const inputs = shapes.map((s) => f64(randArr(numel(s), 1, 0.3), s, true));
+    assertGradcheck(fn, inputs, name);
   });
 }
 
@@ -370,17 +361,6 @@ gc('instanceNorm useInputStats false', (x, w, b) =>
   F.instanceNorm(x, { runningMean: f64([0.1, -0.2], [2]), runningVar: f64([0.5, 2], [2]), useInputStats: false, weight: w, bias: b }), [[2, 2, 4], [2], [2]]);
 
 // ---- errors ------------------------------------------------------------------------------------
-
-function throwsWith(fn: () => unknown, ...patterns: RegExp[]): Error {
-  let caught: unknown;
-  try { fn(); } catch (e) { caught = e; }
-  assert.ok(caught instanceof Error, `expected an Error, got ${String(caught)}`);
-  const msg = (caught as Error).message;
-  for (const p of patterns) assert.match(msg, p, `message "${msg}" does not match ${p}`);
-  return caught as Error;
-}
-const esc = (s: string) => s.replace(/[[\]]/g, '\\$&');
-const shape = (...dims: number[]) => new RegExp(esc(`[${dims.join(',')}]`));
 
 test('errors: layerNorm normalizedShape not matching the trailing dims; weight of the wrong shape', () => {
   throwsWith(() => F.layerNorm(zeros([2, 3]), 4), /^layer_norm:/, shape(4), shape(2, 3), /trailing/);

@@ -5,18 +5,10 @@
 // Run: node tools/run-tests.mjs pad
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { F, Generator, gradcheck, tensor, type Tensor } from '../src/index.js';
+import { F, tensor, type Tensor } from '../src/index.js';
+import { assertGradcheck, numel, seededInputs, throwsWith } from './helpers/assert.js';
 
 // ---- helpers --------------------------------------------------------------------------------
-
-/** `fn` must throw, and the message must match every regex. */
-function throwsWith(fn: () => unknown, ...patterns: RegExp[]): void {
-  let caught: unknown;
-  try { fn(); } catch (e) { caught = e; }
-  assert.ok(caught instanceof Error, `expected an Error to be thrown, got ${String(caught)}`);
-  const msg = (caught as Error).message;
-  for (const p of patterns) assert.match(msg, p, `message "${msg}" does not match ${p}`);
-}
 
 /** Shape and values (row-major) must equal the expectation exactly: padding only moves numbers. */
 function same(t: Tensor, shape: number[], values: number[], msg = ''): void {
@@ -26,19 +18,9 @@ function same(t: Tensor, shape: number[], values: number[], msg = ''): void {
 
 const range = (n: number, from = 1) => Array.from({ length: n }, (_, i) => i + from);
 /** A float32 tensor of `shape` holding from, from+1, ... */
-const seq = (shape: number[], from = 1) => tensor(range(shape.reduce((a, b) => a * b, 1), from), shape);
+const seq = (shape: number[], from = 1) => tensor(range(numel(shape), from), shape);
 
-let seed = 11;
-function leaf(shape: number[]): Tensor {
-  const g = new Generator(seed++);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tensor(Float64Array.from({ length: n }, () => g.normal()), shape, { requiresGrad: true });
-}
-
-function check(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): void {
-  const r = gradcheck(fn, inputs);
-  assert.ok(r.ok, r.message);
-}
+const { normal: leaf } = seededInputs(11);
 
 // ---- constant -----------------------------------------------------------------------------------
 
@@ -194,31 +176,31 @@ test('backward by hand: duplicates accumulate, crops get zero', () => {
 
 test('gradcheck: constant, 2-D asymmetric pad with a crop, on a non-contiguous view', () => {
   // input [2,2,4,3] seen transposed as [2,2,3,4]
-  check((x) => F.pad(x.transpose(2, 3), [2, -1, 1, 0], 'constant', 0.5), [leaf([2, 2, 4, 3])]);
+  assertGradcheck((x) => F.pad(x.transpose(2, 3), [2, -1, 1, 0], 'constant', 0.5), [leaf([2, 2, 4, 3])]);
 });
 
 test('gradcheck: constant, 3-D pad of a 5-D input', () => {
-  check((x) => F.pad(x, [1, 0, 0, 2, -1, 1]), [leaf([1, 2, 3, 3, 4])]);
+  assertGradcheck((x) => F.pad(x, [1, 0, 0, 2, -1, 1]), [leaf([1, 2, 3, 3, 4])]);
 });
 
 test('gradcheck: reflect, 1-D / 2-D / 3-D', () => {
-  check((x) => F.pad(x, [3, 2], 'reflect'), [leaf([2, 3, 5])]);
-  check((x) => F.pad(x.transpose(2, 3), [2, 1, 1, 2], 'reflect'), [leaf([2, 2, 4, 3])]);
-  check((x) => F.pad(x, [1, 2, 2, 0, 1, 1], 'reflect'), [leaf([1, 2, 3, 3, 4])]);
-  check((x) => F.pad(x, [-1, 3], 'reflect'), [leaf([2, 5])]);
+  assertGradcheck((x) => F.pad(x, [3, 2], 'reflect'), [leaf([2, 3, 5])]);
+  assertGradcheck((x) => F.pad(x.transpose(2, 3), [2, 1, 1, 2], 'reflect'), [leaf([2, 2, 4, 3])]);
+  assertGradcheck((x) => F.pad(x, [1, 2, 2, 0, 1, 1], 'reflect'), [leaf([1, 2, 3, 3, 4])]);
+  assertGradcheck((x) => F.pad(x, [-1, 3], 'reflect'), [leaf([2, 5])]);
 });
 
 test('gradcheck: replicate, 1-D / 2-D / 3-D', () => {
-  check((x) => F.pad(x, [4, 1], 'replicate'), [leaf([2, 3, 3])]);
-  check((x) => F.pad(x, [0, 3, 2, 1], 'replicate'), [leaf([2, 2, 3, 4])]);
-  check((x) => F.pad(x, [1, 1, 0, 2, 2, 0], 'replicate'), [leaf([2, 3, 3, 4])]);
+  assertGradcheck((x) => F.pad(x, [4, 1], 'replicate'), [leaf([2, 3, 3])]);
+  assertGradcheck((x) => F.pad(x, [0, 3, 2, 1], 'replicate'), [leaf([2, 2, 3, 4])]);
+  assertGradcheck((x) => F.pad(x, [1, 1, 0, 2, 2, 0], 'replicate'), [leaf([2, 3, 3, 4])]);
 });
 
 test('gradcheck: circular, 1-D / 2-D / 3-D, with a crop', () => {
-  check((x) => F.pad(x, [3, 2], 'circular'), [leaf([2, 3, 3])]);
-  check((x) => F.pad(x.transpose(2, 3), [1, 3, 2, 0], 'circular'), [leaf([2, 2, 4, 3])]);
-  check((x) => F.pad(x, [1, 2, 2, 1, 1, 1], 'circular'), [leaf([1, 2, 3, 3, 4])]);
-  check((x) => F.pad(x, [2, -1], 'circular'), [leaf([2, 2, 5])]);
+  assertGradcheck((x) => F.pad(x, [3, 2], 'circular'), [leaf([2, 3, 3])]);
+  assertGradcheck((x) => F.pad(x.transpose(2, 3), [1, 3, 2, 0], 'circular'), [leaf([2, 2, 4, 3])]);
+  assertGradcheck((x) => F.pad(x, [1, 2, 2, 1, 1, 1], 'circular'), [leaf([1, 2, 3, 3, 4])]);
+  assertGradcheck((x) => F.pad(x, [2, -1], 'circular'), [leaf([2, 2, 5])]);
 });
 
 // ---- errors ---------------------------------------------------------------------------------------

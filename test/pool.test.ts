@@ -6,55 +6,13 @@
 // Run: node tools/run-tests.mjs pool
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { F, Generator, gradcheck, tensor, arange, ones, type Tensor } from '../src/index.js';
+import { F, tensor, arange, ones } from '../src/index.js';
+import { assertGradcheck, closeTo, numel, seededInputs, shapeRe, throwsWith, vals } from './helpers/assert.js';
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-6, msg = ''): void {
-  assert.is(actual.length, expected.length, `${msg} length`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i], e = expected[i];
-    if (Number.isNaN(e)) assert.ok(Number.isNaN(a), `${msg} [${i}]: expected NaN, got ${a}`);
-    else if (!Number.isFinite(e)) assert.is(a, e, `${msg} [${i}]`);
-    else assert.ok(Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)), `${msg} [${i}]: got ${a}, expected ${e}`);
-  }
-}
-const vals = (t: Tensor) => Array.from(t.dataSync());
-const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-let seed = 100;
-/** Uniform values in [-2, 2] as plain numbers. */
-function randomValues(n: number): number[] {
-  const g = new Generator(seed++);
-  return Array.from({ length: n }, () => -2 + 4 * g.uniform());
-}
-/** A shuffled set of well separated values (no ties, so max pools have a derivative). */
-function distinctValues(n: number): number[] {
-  const g = new Generator(seed++);
-  const v = Array.from({ length: n }, (_, i) => -2 + (4 * (i + 0.5)) / n);
-  for (let i = n - 1; i > 0; i--) {
-    const j = g.integer(0, i + 1);
-    [v[i], v[j]] = [v[j], v[i]];
-  }
-  return v;
-}
-const leaf = (values: number[], shape: number[]) => tensor(Float64Array.from(values), shape, { requiresGrad: true });
-const smooth = (shape: number[]) => leaf(randomValues(numel(shape)), shape);
-const distinct = (shape: number[]) => leaf(distinctValues(numel(shape)), shape);
-
-function checkGrad(fn: (...xs: Tensor[]) => Tensor | Tensor[], inputs: Tensor[]): void {
-  const r = gradcheck(fn, inputs);
-  assert.ok(r.ok, r.message);
-}
-
-function throwsWith(fn: () => unknown, ...patterns: RegExp[]): void {
-  let caught: unknown;
-  try { fn(); } catch (e) { caught = e; }
-  assert.ok(caught instanceof Error, `expected an Error to be thrown, got ${String(caught)}`);
-  const msg = (caught as Error).message;
-  for (const p of patterns) assert.match(msg, p, `message "${msg}" does not match ${p}`);
-}
-const shapeRe = (...dims: number[]) => new RegExp(`\\[${dims.join(',')}\\]`);
+const close = closeTo(1e-6, { nonFinite: true });
+const { uniformValues, smooth, distinct } = seededInputs(100);
 
 // ---- naive references over flat row-major [N,C,H,W] arrays ------------------------------------
 
@@ -199,7 +157,7 @@ test('avg_pool2d 2×2 ceil_mode on 3×3 (no padding): the partial window average
 
 test('avg_pool2d matches the naive reference (non-square, strided, padded, ceil, divisor)', () => {
   const shape = [2, 3, 7, 6];
-  const xv = randomValues(numel(shape));
+  const xv = uniformValues(numel(shape));
   const configs: { k: P2; s: P2; p: P2; ceil: boolean; cip: boolean; div?: number }[] = [
     { k: [2, 2], s: [2, 2], p: [0, 0], ceil: false, cip: true },
     { k: [3, 2], s: [2, 1], p: [1, 1], ceil: false, cip: true },
@@ -221,7 +179,7 @@ test('avg_pool2d matches the naive reference (non-square, strided, padded, ceil,
 });
 
 test('avg_pool2d reads non-contiguous views and unbatched [C,H,W] input', () => {
-  const base = randomValues(2 * 6 * 5);
+  const base = uniformValues(2 * 6 * 5);
   const xt = tensor(base, [1, 2, 6, 5]).transpose(2, 3); // [1,2,5,6], strided
   const dense: number[] = [];
   for (let c = 0; c < 2; c++) for (let h = 0; h < 5; h++) for (let w = 0; w < 6; w++) dense.push(base[c * 30 + w * 5 + h]);
@@ -281,7 +239,7 @@ test('max_pool2d backward: an element that is the max of several windows gets ev
 
 test('max_pool2d matches the naive reference (non-square, strided, padded, dilated, ceil)', () => {
   const shape = [2, 2, 7, 8];
-  const xv = randomValues(numel(shape));
+  const xv = uniformValues(numel(shape));
   const configs: { k: P2; s: P2; p: P2; d: P2; ceil: boolean }[] = [
     { k: [2, 2], s: [2, 2], p: [0, 0], d: [1, 1], ceil: false },
     { k: [3, 3], s: [2, 2], p: [1, 1], d: [1, 1], ceil: false },
@@ -300,7 +258,7 @@ test('max_pool2d matches the naive reference (non-square, strided, padded, dilat
 });
 
 test('max_pool2d on an unbatched [C,H,W] strided view', () => {
-  const base = randomValues(3 * 5 * 4);
+  const base = uniformValues(3 * 5 * 4);
   const xt = tensor(base, [3, 4, 5]).transpose(1, 2); // [3,5,4]
   const dense: number[] = [];
   for (let c = 0; c < 3; c++) for (let h = 0; h < 5; h++) for (let w = 0; w < 4; w++) dense.push(base[c * 20 + w * 5 + h]);
@@ -378,7 +336,7 @@ test('adaptive_max_pool2d 5→3 with indices', () => {
 
 test('adaptive pools match the naive reference (non-divisible, larger-than-input, null sizes)', () => {
   const shape = [2, 3, 5, 7];
-  const xv = randomValues(numel(shape));
+  const xv = uniformValues(numel(shape));
   const outs: [P2, import('../src/ops/pool.js').AdaptiveSize][] = [
     [[3, 4], [3, 4]], [[2, 3], [2, 3]], [[1, 1], 1], [[5, 1], [null, 1]], [[1, 7], [1, null]], [[7, 9], [7, 9]], [[4, 4], 4],
   ];
@@ -393,7 +351,7 @@ test('adaptive pools match the naive reference (non-divisible, larger-than-input
     assert.equal(vals(r.indices), m.indices, `max ${o}`);
   }
   // 1-d over a strided [N,C,L] view
-  const base = randomValues(2 * 7 * 3);
+  const base = uniformValues(2 * 7 * 3);
   const xt = tensor(base, [2, 7, 3]).transpose(1, 2); // [2,3,7]
   const dense: number[] = [];
   for (let n = 0; n < 2; n++) for (let c = 0; c < 3; c++) for (let l = 0; l < 7; l++) dense.push(base[n * 21 + l * 3 + c]);
@@ -415,11 +373,11 @@ const avgCases: [string, number[], Parameters<typeof F.avgPool2d>[1], Parameters
   ['divisor_override 3, overlapping', [1, 2, 5, 5], 3, { stride: 1, padding: 1, divisorOverride: 3 }],
 ];
 for (const [name, shape, k, opts] of avgCases) {
-  test(`gradcheck avg_pool2d ${name}`, () => checkGrad((x) => F.avgPool2d(x, k, opts), [smooth(shape)]));
+  test(`gradcheck avg_pool2d ${name}`, () => assertGradcheck((x) => F.avgPool2d(x, k, opts), [smooth(shape)]));
 }
 test('gradcheck avg_pool2d on a transposed view and unbatched', () => {
-  checkGrad((x) => F.avgPool2d(x.transpose(2, 3), [3, 2], { stride: [2, 1], padding: 1, ceilMode: true }), [smooth([1, 2, 5, 6])]);
-  checkGrad((x) => F.avgPool2d(x, 2, { stride: 1 }), [smooth([2, 4, 5])]);
+  assertGradcheck((x) => F.avgPool2d(x.transpose(2, 3), [3, 2], { stride: [2, 1], padding: 1, ceilMode: true }), [smooth([1, 2, 5, 6])]);
+  assertGradcheck((x) => F.avgPool2d(x, 2, { stride: 1 }), [smooth([2, 4, 5])]);
 });
 
 const maxCases: [string, number[], Parameters<typeof F.maxPool2d>[1], Parameters<typeof F.maxPool2d>[2]][] = [
@@ -431,34 +389,34 @@ const maxCases: [string, number[], Parameters<typeof F.maxPool2d>[1], Parameters
   ['non-square k[3,2] s[2,1] p[1,0] d[1,2] ceil', [2, 1, 6, 7], [3, 2], { stride: [2, 1], padding: [1, 0], dilation: [1, 2], ceilMode: true }],
 ];
 for (const [name, shape, k, opts] of maxCases) {
-  test(`gradcheck max_pool2d ${name}`, () => checkGrad((x) => F.maxPool2d(x, k, opts), [distinct(shape)]));
+  test(`gradcheck max_pool2d ${name}`, () => assertGradcheck((x) => F.maxPool2d(x, k, opts), [distinct(shape)]));
 }
 test('gradcheck max_pool2d on a transposed view and unbatched; values of the WithIndices form', () => {
-  checkGrad((x) => F.maxPool2d(x.transpose(2, 3), 2, { stride: 1, padding: 1 }), [distinct([1, 2, 4, 5])]);
-  checkGrad((x) => F.maxPool2dWithIndices(x, [2, 3], { stride: 2 }).values, [distinct([2, 5, 6])]);
+  assertGradcheck((x) => F.maxPool2d(x.transpose(2, 3), 2, { stride: 1, padding: 1 }), [distinct([1, 2, 4, 5])]);
+  assertGradcheck((x) => F.maxPool2dWithIndices(x, [2, 3], { stride: 2 }).values, [distinct([2, 5, 6])]);
 });
 test('gradcheck max_pool1d (batched, unbatched, padded, dilated, ceil)', () => {
-  checkGrad((x) => F.maxPool1d(x, 2), [distinct([2, 3, 8])]);
-  checkGrad((x) => F.maxPool1d(x, 3, { stride: 2, padding: 1, ceilMode: true }), [distinct([2, 3, 8])]);
-  checkGrad((x) => F.maxPool1dWithIndices(x, 2, { stride: 1, dilation: 3 }).values, [distinct([3, 9])]);
+  assertGradcheck((x) => F.maxPool1d(x, 2), [distinct([2, 3, 8])]);
+  assertGradcheck((x) => F.maxPool1d(x, 3, { stride: 2, padding: 1, ceilMode: true }), [distinct([2, 3, 8])]);
+  assertGradcheck((x) => F.maxPool1dWithIndices(x, 2, { stride: 1, dilation: 3 }).values, [distinct([3, 9])]);
 });
 
 test('gradcheck adaptive_avg_pool2d (non-divisible, larger than input, [null,1], [1,null], 1)', () => {
   for (const out of [[3, 4], [7, 9], [null, 1], [1, null], 1] as const) {
-    checkGrad((x) => F.adaptiveAvgPool2d(x, out), [smooth([1, 2, 5, 7])]);
+    assertGradcheck((x) => F.adaptiveAvgPool2d(x, out), [smooth([1, 2, 5, 7])]);
   }
-  checkGrad((x) => F.adaptiveAvgPool2d(x.transpose(1, 2), [2, 3]), [smooth([2, 7, 5])]); // unbatched, strided
+  assertGradcheck((x) => F.adaptiveAvgPool2d(x.transpose(1, 2), [2, 3]), [smooth([2, 7, 5])]); // unbatched, strided
 });
 test('gradcheck adaptive_max_pool2d (non-divisible, overlapping bins, 1)', () => {
   for (const out of [[3, 4], [4, 6], [null, 2], 1] as const) {
-    checkGrad((x) => F.adaptiveMaxPool2d(x, out), [distinct([1, 2, 5, 7])]);
+    assertGradcheck((x) => F.adaptiveMaxPool2d(x, out), [distinct([1, 2, 5, 7])]);
   }
-  checkGrad((x) => F.adaptiveMaxPool2dWithIndices(x, [2, 2]).values, [distinct([2, 5, 5])]);
+  assertGradcheck((x) => F.adaptiveMaxPool2dWithIndices(x, [2, 2]).values, [distinct([2, 5, 5])]);
 });
 test('gradcheck adaptive_avg_pool1d', () => {
-  checkGrad((x) => F.adaptiveAvgPool1d(x, 3), [smooth([2, 3, 7])]);
-  checkGrad((x) => F.adaptiveAvgPool1d(x, 1), [smooth([3, 5])]);
-  checkGrad((x) => F.adaptiveAvgPool1d(x, 8), [smooth([1, 2, 5])]);
+  assertGradcheck((x) => F.adaptiveAvgPool1d(x, 3), [smooth([2, 3, 7])]);
+  assertGradcheck((x) => F.adaptiveAvgPool1d(x, 1), [smooth([3, 5])]);
+  assertGradcheck((x) => F.adaptiveAvgPool1d(x, 8), [smooth([1, 2, 5])]);
 });
 
 // ---- errors ----------------------------------------------------------------------------------------

@@ -5,41 +5,12 @@
 // Run: node tools/run-tests.mjs resample
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { F, Generator, gradcheck, tensor, type Tensor } from '../src/index.js';
+import { F, Generator, tensor, type Tensor } from '../src/index.js';
+import { assertGradcheck, assertTensorClose, numel, seededInputs, throwsWith } from './helpers/assert.js';
 
 // ---- helpers --------------------------------------------------------------------------------
 
-function throwsWith(fn: () => unknown, ...patterns: RegExp[]): void {
-  let caught: unknown;
-  try { fn(); } catch (e) { caught = e; }
-  assert.ok(caught instanceof Error, `expected an Error to be thrown, got ${String(caught)}`);
-  const msg = (caught as Error).message;
-  for (const p of patterns) assert.match(msg, p, `message "${msg}" does not match ${p}`);
-}
-
-/** |a − e| ≤ tol · max(1, |e|) elementwise, and the same shape. */
-function close(t: Tensor, shape: number[], expected: ArrayLike<number>, tol: number, msg = ''): void {
-  assert.equal([...t.shape], shape, `${msg} shape`);
-  const a = t.dataSync();
-  assert.is(a.length, expected.length, `${msg} length`);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(a[i] - expected[i]) <= tol * Math.max(1, Math.abs(expected[i])), `${msg} [${i}]: got ${a[i]}, expected ${expected[i]}`);
-  }
-}
-
-let seed = 101;
-function randomValues(n: number): number[] {
-  const g = new Generator(seed++);
-  return Array.from({ length: n }, () => g.normal());
-}
-const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-function leaf(shape: number[]): Tensor {
-  return tensor(Float64Array.from(randomValues(numel(shape))), shape, { requiresGrad: true });
-}
-function check(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): void {
-  const r = gradcheck(fn, inputs);
-  assert.ok(r.ok, r.message);
-}
+const { generator, normalValues, normal: leaf } = seededInputs(101);
 
 // ---- naive references (plain arrays, one output pixel at a time) -----------------------------
 
@@ -124,28 +95,28 @@ function refGridSample(x: number[], [N, C, H, W]: number[], grid: number[], [, H
 test('interpolate bilinear by hand: [[1,2],[3,4]] to 4×4 and 3×3', () => {
   const x = tensor([[[[1, 2], [3, 4]]]]);
   // align_corners=false: source coords (i+0.5)/2 − 0.5 clamped to [0, 1] = 0, .25, .75, 1; value = 1 + cw + 2·ch
-  close(F.interpolate(x, { size: 4, mode: 'bilinear' }), [1, 1, 4, 4], [
+  assertTensorClose(F.interpolate(x, { size: 4, mode: 'bilinear' }), [1, 1, 4, 4], [
     1, 1.25, 1.75, 2,
     1.5, 1.75, 2.25, 2.5,
     2.5, 2.75, 3.25, 3.5,
     3, 3.25, 3.75, 4,
   ], 1e-6);
   // align_corners=true: coords 0, 0.5, 1
-  close(F.interpolate(x, { size: [3, 3], mode: 'bilinear', alignCorners: true }), [1, 1, 3, 3], [1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4], 1e-6);
+  assertTensorClose(F.interpolate(x, { size: [3, 3], mode: 'bilinear', alignCorners: true }), [1, 1, 3, 3], [1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4], 1e-6);
   // scale_factor 2 gives the same as size 4
-  close(F.interpolate(x, { scaleFactor: 2, mode: 'bilinear', alignCorners: false }), [1, 1, 4, 4], F.interpolate(x, { size: 4, mode: 'bilinear' }).dataSync(), 1e-6);
+  assertTensorClose(F.interpolate(x, { scaleFactor: 2, mode: 'bilinear', alignCorners: false }), [1, 1, 4, 4], F.interpolate(x, { size: 4, mode: 'bilinear' }).dataSync(), 1e-6);
 });
 
 test('interpolate bilinear by hand: out = 1 with align_corners reads index 0', () => {
-  close(F.interpolate(tensor([[[[1, 2, 3], [4, 5, 6]]]]), { size: 1, mode: 'bilinear', alignCorners: true }), [1, 1, 1, 1], [1], 0);
+  assertTensorClose(F.interpolate(tensor([[[[1, 2, 3], [4, 5, 6]]]]), { size: 1, mode: 'bilinear', alignCorners: true }), [1, 1, 1, 1], [1], 0);
 });
 
 test('interpolate nearest by hand', () => {
   const x = tensor([[[[1, 2, 3], [4, 5, 6]]]]);
   // H: r = 2/3 -> rows 0,0,1; W: r = 3/2 -> cols 0,1
-  close(F.interpolate(x, { size: [3, 2] }), [1, 1, 3, 2], [1, 2, 1, 2, 4, 5], 0);
+  assertTensorClose(F.interpolate(x, { size: [3, 2] }), [1, 1, 3, 2], [1, 2, 1, 2, 4, 5], 0);
   // scale 2: src = ⌊i/2⌋
-  close(F.interpolate(x, { scaleFactor: 2, mode: 'nearest' }), [1, 1, 4, 6], [
+  assertTensorClose(F.interpolate(x, { scaleFactor: 2, mode: 'nearest' }), [1, 1, 4, 6], [
     1, 1, 2, 2, 3, 3,
     1, 1, 2, 2, 3, 3,
     4, 4, 5, 5, 6, 6,
@@ -172,12 +143,12 @@ const bilinearSpecs: [string, number[], Spec][] = [
 
 for (const [name, shape, spec] of bilinearSpecs) {
   test(`interpolate bilinear vs naive reference: ${name}`, () => {
-    const xs = randomValues(numel(shape));
+    const xs = normalValues(numel(shape));
     const opts = { mode: 'bilinear' as const, alignCorners: spec.alignCorners ?? false, ...(spec.size ? { size: spec.size } : { scaleFactor: spec.scale }) };
     const expected = refBilinear(xs, shape, spec);
     const [Ho, Wo] = outSizeOf(shape[2], shape[3], spec);
-    close(F.interpolate(tensor(Float64Array.from(xs), shape), opts), [shape[0], shape[1], Ho, Wo], expected, 1e-12, 'float64');
-    close(F.interpolate(tensor(xs, shape), opts), [shape[0], shape[1], Ho, Wo], expected, 1e-5, 'float32');
+    assertTensorClose(F.interpolate(tensor(Float64Array.from(xs), shape), opts), [shape[0], shape[1], Ho, Wo], expected, 1e-12, 'float64');
+    assertTensorClose(F.interpolate(tensor(xs, shape), opts), [shape[0], shape[1], Ho, Wo], expected, 1e-5, 'float32');
   });
 }
 
@@ -193,12 +164,12 @@ const nearestSpecs: [string, number[], Spec][] = [
 
 for (const [name, shape, spec] of nearestSpecs) {
   test(`interpolate nearest vs naive reference: ${name}`, () => {
-    const xs = randomValues(numel(shape));
+    const xs = normalValues(numel(shape));
     const opts = spec.size ? { size: spec.size } : { scaleFactor: spec.scale };
     const [Ho, Wo] = outSizeOf(shape[2], shape[3], spec);
     for (const dtype of ['float64', 'float32'] as const) {
       const x = tensor(dtype === 'float64' ? Float64Array.from(xs) : xs, shape, { dtype });
-      close(F.interpolate(x, opts), [shape[0], shape[1], Ho, Wo], refNearest(Array.from(x.dataSync()), shape, spec), 0, dtype);
+      assertTensorClose(F.interpolate(x, opts), [shape[0], shape[1], Ho, Wo], refNearest(Array.from(x.dataSync()), shape, spec), 0, dtype);
     }
   });
 }
@@ -206,32 +177,32 @@ for (const [name, shape, spec] of nearestSpecs) {
 // ---- interpolate: gradchecks ----------------------------------------------------------------------
 
 test('gradcheck: interpolate bilinear, up and down, both align_corners, size and scale_factor', () => {
-  check((x) => F.interpolate(x, { size: [5, 7], mode: 'bilinear' }), [leaf([1, 2, 3, 4])]);
-  check((x) => F.interpolate(x, { size: [5, 7], mode: 'bilinear', alignCorners: true }), [leaf([1, 2, 3, 4])]);
-  check((x) => F.interpolate(x, { size: [3, 2], mode: 'bilinear' }), [leaf([1, 2, 5, 6])]);
-  check((x) => F.interpolate(x, { size: [3, 2], mode: 'bilinear', alignCorners: true }), [leaf([1, 2, 5, 6])]);
-  check((x) => F.interpolate(x, { scaleFactor: 1.5, mode: 'bilinear' }), [leaf([2, 1, 3, 5])]);
-  check((x) => F.interpolate(x, { scaleFactor: [2, 0.6], mode: 'bilinear', alignCorners: true }), [leaf([1, 2, 3, 5])]);
+  assertGradcheck((x) => F.interpolate(x, { size: [5, 7], mode: 'bilinear' }), [leaf([1, 2, 3, 4])]);
+  assertGradcheck((x) => F.interpolate(x, { size: [5, 7], mode: 'bilinear', alignCorners: true }), [leaf([1, 2, 3, 4])]);
+  assertGradcheck((x) => F.interpolate(x, { size: [3, 2], mode: 'bilinear' }), [leaf([1, 2, 5, 6])]);
+  assertGradcheck((x) => F.interpolate(x, { size: [3, 2], mode: 'bilinear', alignCorners: true }), [leaf([1, 2, 5, 6])]);
+  assertGradcheck((x) => F.interpolate(x, { scaleFactor: 1.5, mode: 'bilinear' }), [leaf([2, 1, 3, 5])]);
+  assertGradcheck((x) => F.interpolate(x, { scaleFactor: [2, 0.6], mode: 'bilinear', alignCorners: true }), [leaf([1, 2, 3, 5])]);
 });
 
 test('gradcheck: interpolate bilinear of a non-contiguous view', () => {
-  check((x) => F.interpolate(x.permute(0, 3, 1, 2), { size: [4, 5], mode: 'bilinear' }), [leaf([1, 3, 4, 2])]);
+  assertGradcheck((x) => F.interpolate(x.permute(0, 3, 1, 2), { size: [4, 5], mode: 'bilinear' }), [leaf([1, 3, 4, 2])]);
 });
 
 test('gradcheck: interpolate nearest, up and down', () => {
-  check((x) => F.interpolate(x, { scaleFactor: 1.7 }), [leaf([1, 2, 3, 4])]);
-  check((x) => F.interpolate(x, { size: [2, 3], mode: 'nearest' }), [leaf([1, 2, 5, 7])]);
+  assertGradcheck((x) => F.interpolate(x, { scaleFactor: 1.7 }), [leaf([1, 2, 3, 4])]);
+  assertGradcheck((x) => F.interpolate(x, { size: [2, 3], mode: 'nearest' }), [leaf([1, 2, 5, 7])]);
 });
 
 test('interpolate bilinear backward by hand: 2 -> 4 along W scatters the weights', () => {
   // row [a, b] -> [a, .75a + .25b, .25a + .75b, b]: d/da Σ = 1 + .75 + .25 = 2, d/db = 2
   const x = tensor([[[[1, 2]]]], { requiresGrad: true });
   F.interpolate(x, { size: [1, 4], mode: 'bilinear' }).sum().backward();
-  close(x.grad!, [1, 1, 1, 2], [2, 2], 1e-6);
+  assertTensorClose(x.grad!, [1, 1, 1, 2], [2, 2], 1e-6);
   const y = tensor([[[[1, 2, 3]]]], { requiresGrad: true });
   // nearest 3 -> 2: src 0 and 1 (r = 1.5): x2 gets nothing
   F.interpolate(y, { size: [1, 2] }).sum().backward();
-  close(y.grad!, [1, 1, 1, 3], [1, 1, 0], 0);
+  assertTensorClose(y.grad!, [1, 1, 1, 3], [1, 1, 0], 0);
 });
 
 // ---- grid_sample --------------------------------------------------------------------------------
@@ -241,47 +212,47 @@ test('grid_sample by hand: centre, outside points, both align_corners', () => {
   const grid = tensor([[[[0, 0], [1.5, -1], [-1, -1], [3, 0]]]]); // [1,1,4,2]
   // align_corners=true: (0,0) -> (0.5, 0.5): mean 2.5; (1.5,-1) -> ix 1.25, iy 0: only x[0][1]·0.75;
   // (−1,−1) -> pixel (0,0) exactly; (3, 0) -> ix 2: fully outside
-  close(F.gridSample(x, grid, { alignCorners: true }), [1, 1, 1, 4], [2.5, 1.5, 1, 0], 1e-6);
+  assertTensorClose(F.gridSample(x, grid, { alignCorners: true }), [1, 1, 1, 4], [2.5, 1.5, 1, 0], 1e-6);
   // align_corners=false: (0,0) -> (0.5, 0.5); (1.5,−1) -> ix 2, iy −0.5: outside in x;
   // (−1,−1) -> (−0.5, −0.5): a quarter of x[0][0]; (3, 0) -> ix 3.5: outside
-  close(F.gridSample(x, grid, { alignCorners: false }), [1, 1, 1, 4], [2.5, 0, 0.25, 0], 1e-6);
+  assertTensorClose(F.gridSample(x, grid, { alignCorners: false }), [1, 1, 1, 4], [2.5, 0, 0.25, 0], 1e-6);
 });
 
 test('grid_sample: a grid on the pixel centres returns the input', () => {
   const [N, C, H, W] = [2, 2, 3, 4];
-  const xs = randomValues(N * C * H * W);
+  const xs = normalValues(N * C * H * W);
   for (const alignCorners of [true, false]) {
     const centre = (k: number, size: number) => (alignCorners ? (2 * k) / (size - 1) - 1 : (2 * k + 1) / size - 1);
     const g: number[] = [];
     for (let n = 0; n < N; n++) for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) g.push(centre(j, W), centre(i, H));
     const out = F.gridSample(tensor(Float64Array.from(xs), [N, C, H, W]), tensor(Float64Array.from(g), [N, H, W, 2]), { alignCorners });
-    close(out, [N, C, H, W], xs, 1e-12, `align_corners=${alignCorners}`);
+    assertTensorClose(out, [N, C, H, W], xs, 1e-12, `align_corners=${alignCorners}`);
   }
 });
 
 test('grid_sample vs naive reference: random points in [−1.4, 1.4], both align_corners, float64 and float32', () => {
   const xShape = [2, 3, 4, 5], gShape = [2, 3, 6, 2];
-  const xs = randomValues(numel(xShape));
+  const xs = normalValues(numel(xShape));
   const gen = new Generator(7);
   const gs = Array.from({ length: numel(gShape) }, () => 2.8 * gen.uniform() - 1.4);
   for (const alignCorners of [true, false]) {
     const expected = refGridSample(xs, xShape, gs, gShape, alignCorners);
     const out64 = F.gridSample(tensor(Float64Array.from(xs), xShape), tensor(Float64Array.from(gs), gShape), { alignCorners });
-    close(out64, [2, 3, 3, 6], expected, 1e-12, `float64 align_corners=${alignCorners}`);
+    assertTensorClose(out64, [2, 3, 3, 6], expected, 1e-12, `float64 align_corners=${alignCorners}`);
     const out32 = F.gridSample(tensor(xs, xShape), tensor(gs, gShape), { alignCorners });
-    close(out32, [2, 3, 3, 6], expected, 1e-5, `float32 align_corners=${alignCorners}`);
+    assertTensorClose(out32, [2, 3, 3, 6], expected, 1e-5, `float32 align_corners=${alignCorners}`);
   }
 });
 
 test('grid_sample vs naive reference: strided views of input and grid', () => {
-  const xs = randomValues(2 * 2 * 3 * 4); // stored as [N,C,W,H]
+  const xs = normalValues(2 * 2 * 3 * 4); // stored as [N,C,W,H]
   const gen = new Generator(8);
   const gs = Array.from({ length: 2 * 2 * 3 * 2 }, () => 2.4 * gen.uniform() - 1.2); // stored as [N,Wo,Ho,2]
   const x = tensor(Float64Array.from(xs), [2, 2, 4, 3]).transpose(2, 3); // [2,2,3,4]
   const grid = tensor(Float64Array.from(gs), [2, 3, 2, 2]).transpose(1, 2); // [2,2,3,2]
   const out = F.gridSample(x, grid, { alignCorners: true });
   const expected = refGridSample(Array.from(x.contiguous().dataSync()), [2, 2, 3, 4], Array.from(grid.contiguous().dataSync()), [2, 2, 3, 2], true);
-  close(out, [2, 2, 2, 3], expected, 1e-12);
+  assertTensorClose(out, [2, 2, 2, 3], expected, 1e-12);
 });
 
 /**
@@ -289,7 +260,7 @@ test('grid_sample vs naive reference: strided views of input and grid', () => {
  * form has kinks), some of them outside the image (zeros padding) and some inside.
  */
 function smoothGrid(shape: number[], H: number, W: number, alignCorners: boolean): Tensor {
-  const gen = new Generator(seed++);
+  const gen = generator();
   const norm = (p: number, size: number) => (alignCorners ? (2 * p) / (size - 1) - 1 : (2 * p + 1) / size - 1);
   const vals: number[] = [];
   for (let k = 0; k < numel(shape) / 2; k++) {
@@ -302,13 +273,13 @@ function smoothGrid(shape: number[], H: number, W: number, alignCorners: boolean
 
 test('gradcheck: grid_sample w.r.t. input and grid, both align_corners', () => {
   for (const alignCorners of [true, false]) {
-    check((x, g) => F.gridSample(x, g, { alignCorners }), [leaf([2, 2, 3, 4]), smoothGrid([2, 3, 4, 2], 3, 4, alignCorners)]);
+    assertGradcheck((x, g) => F.gridSample(x, g, { alignCorners }), [leaf([2, 2, 3, 4]), smoothGrid([2, 3, 4, 2], 3, 4, alignCorners)]);
   }
 });
 
 test('gradcheck: grid_sample of strided views (the grid\'s (x, y) swapped like 34c)', () => {
   // the grid is given as (y, x) and flipped inside fn, the input transposed
-  check(
+  assertGradcheck(
     (x, g) => F.gridSample(x.transpose(2, 3), g.flip(-1), { alignCorners: true }),
     [leaf([1, 2, 4, 3]), smoothGrid([1, 2, 3, 2], 4, 3, true)],
   );
@@ -318,15 +289,15 @@ test('grid_sample backward by hand: the four weights scatter into the input', ()
   const x = tensor([[[[1, 2], [3, 4]]]], { requiresGrad: true });
   const g = tensor([[[[-0.5, 0]]]], { requiresGrad: true }); // align_corners: ix = 0.25, iy = 0.5
   F.gridSample(x, g, { alignCorners: true }).sum().backward();
-  close(x.grad!, [1, 1, 2, 2], [0.375, 0.125, 0.375, 0.125], 1e-6);
+  assertTensorClose(x.grad!, [1, 1, 2, 2], [0.375, 0.125, 0.375, 0.125], 1e-6);
   // d out/d ix = (1−ty)(2−1) + ty(4−3) = 1, d out/d iy = (1−tx)(3−1) + tx(4−2) = 2; times (size−1)/2 = 0.5
-  close(g.grad!, [1, 1, 1, 2], [0.5, 1], 1e-6);
+  assertTensorClose(g.grad!, [1, 1, 1, 2], [0.5, 1], 1e-6);
 });
 
 // ---- errors -------------------------------------------------------------------------------------
 
 test('errors: interpolate', () => {
-  const x = tensor(randomValues(2 * 3 * 4), [1, 2, 3, 4]);
+  const x = tensor(normalValues(2 * 3 * 4), [1, 2, 3, 4]);
   throwsWith(() => F.interpolate(x, { size: 4, scaleFactor: 2, mode: 'bilinear' }), /^interpolate:/, /only one of size or scaleFactor/, /\[1,2,3,4\]/);
   throwsWith(() => F.interpolate(x, { mode: 'bilinear' }), /^interpolate:/, /either size or scaleFactor/, /\[1,2,3,4\]/);
   throwsWith(() => F.interpolate(x, { size: 4, alignCorners: false }), /^interpolate:/, /alignCorners/, /'nearest'/);
@@ -338,12 +309,12 @@ test('errors: interpolate', () => {
 });
 
 test('errors: grid_sample', () => {
-  const x = tensor(randomValues(2 * 3 * 4), [1, 2, 3, 4]);
-  const grid = tensor(randomValues(2 * 2 * 2), [1, 2, 2, 2]);
+  const x = tensor(normalValues(2 * 3 * 4), [1, 2, 3, 4]);
+  const grid = tensor(normalValues(2 * 2 * 2), [1, 2, 2, 2]);
   throwsWith(() => F.gridSample(tensor([[1, 2]]), grid), /^grid_sample:/, /4-D input/, /\[1,2\]/);
-  throwsWith(() => F.gridSample(x, tensor(randomValues(12), [1, 2, 2, 3])), /^grid_sample:/, /\[N,Ho,Wo,2\]/, /\[1,2,2,3\]/);
-  throwsWith(() => F.gridSample(x, tensor(randomValues(8), [2, 2, 2])), /^grid_sample:/, /\[N,Ho,Wo,2\]/, /\[2,2,2\]/);
-  throwsWith(() => F.gridSample(x, tensor(randomValues(16), [2, 2, 2, 2])), /^grid_sample:/, /batch sizes 1 and 2/, /\[1,2,3,4\]/);
+  throwsWith(() => F.gridSample(x, tensor(normalValues(12), [1, 2, 2, 3])), /^grid_sample:/, /\[N,Ho,Wo,2\]/, /\[1,2,2,3\]/);
+  throwsWith(() => F.gridSample(x, tensor(normalValues(8), [2, 2, 2])), /^grid_sample:/, /\[N,Ho,Wo,2\]/, /\[2,2,2\]/);
+  throwsWith(() => F.gridSample(x, tensor(normalValues(16), [2, 2, 2, 2])), /^grid_sample:/, /batch sizes 1 and 2/, /\[1,2,3,4\]/);
   throwsWith(() => F.gridSample(x, grid, { mode: 'nearest' as never }), /^grid_sample:/, /mode 'nearest'/);
   throwsWith(() => F.gridSample(x, grid, { paddingMode: 'border' as never }), /^grid_sample:/, /paddingMode 'border'/);
   throwsWith(() => F.gridSample(x, grid.double()), /^grid_sample:/, /one dtype/, /float32 and float64/);

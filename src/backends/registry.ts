@@ -4,6 +4,8 @@
  */
 import type { Backend } from './backend.js';
 import { JsBackend } from './js/index.js';
+import { WasmBackend } from './wasm/index.js';
+import { loadKernels } from './wasm/loader.js';
 
 type Factory = () => Backend | Promise<Backend>;
 
@@ -12,6 +14,7 @@ const instances = new Map<string, Backend>();
 const js = new JsBackend();
 instances.set('js', js);
 factories.set('js', () => js);
+factories.set('wasm', async () => new WasmBackend(await loadKernels()));
 
 let current: Backend = js;
 

@@ -41,17 +41,14 @@ export type OpTable = Record<string, (xs: Tensor[], a: Args) => Tensor | Tensor[
 
 export interface Fixture {
   cases: Case[];
-  /** The stored tensor `key` (on the js backend). */
+  /** The stored tensor `key` (on the current backend). */
   ref(key: string): Tensor;
 }
 
-/** Reads a fixture file onto the js backend, whatever backend another suite in this process left current. */
+/** Reads a fixture file onto the current backend (tools/run-tests.mjs runs the suite once per backend). */
 export async function loadFixture(url: URL): Promise<Fixture> {
-  const previous = getBackend();
-  const js = await setBackend('js');
-  await setBackend(previous.name);
   const bytes = readFileSync(url);
-  const tensors = loadSafetensors(bytes, { backend: js });
+  const tensors = loadSafetensors(bytes); // onto the current backend: the suite runs once per backend
   const cases: Case[] = JSON.parse(readSafetensorsMetadata(bytes).cases);
   return {
     cases,

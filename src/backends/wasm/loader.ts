@@ -23,6 +23,8 @@ export interface WasmExports {
 export interface WasmKernels extends WasmExports {
   /** The instance, for bindings that need more than the typed exports. */
   readonly instance: WebAssembly.Instance;
+  /** Every exported kernel by name (pointers and sizes in, nothing or a number out). */
+  readonly fn: Readonly<Record<string, (...args: number[]) => number>>;
   /**
    * A fresh Float32Array over `length` floats at byte address `ptr`.
    * Call it again after every `alloc` (or anything that may allocate):
@@ -137,6 +139,7 @@ export async function loadKernels(source: URL | BufferSource = KERNELS_URL): Pro
 
   return {
     instance,
+    fn: instance.exports as unknown as Record<string, (...args: number[]) => number>,
     memory: mem,
     alloc(bytes) {
       // usize is i32 in wasm32: a number outside [0, 2^32) would wrap silently.
