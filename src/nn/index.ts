@@ -2,4 +2,4 @@
 export { Module, type LoadResult } from './module.js';
 export * from './layers/index.js';
 export * as init from './init.js';
-export { createBlock, blockNames, type Block, type BlockSpec } from './attention/index.js';
+export * from './attention/index.js';
