@@ -162,4 +162,21 @@ test('registration errors: duplicate and dotted names', () => {
   assert.throws(() => new Bad(true), /invalid name 'a\.b'/);
 });
 
+test('Parameter: a detached leaf that requires grad (or not), registered by addParameter', () => {
+  const base = ones([2]).requiresGrad_(true);
+  const derived = base.mul(3);
+  const p = nn.Parameter(derived);
+  assert.ok(p.isLeaf && p.requiresGrad);
+  assert.equal(Array.from(p.dataSync()), [3, 3]);
+  const frozen = nn.Parameter(zeros([1]), false);
+  assert.not.ok(frozen.requiresGrad);
+  class Holder extends Module {
+    constructor() { super(); this.addParameter('gate', frozen, false); }
+    forward(): void {}
+  }
+  const h = new Holder();
+  assert.equal(h.namedParameters().map(([k]) => k), ['gate']);
+  assert.is(h.getParameter('gate'), frozen);
+});
+
 test.run();

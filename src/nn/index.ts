@@ -1,5 +1,5 @@
 /** torchlet.nn: modules, layers and initialisers. */
-export { Module, type LoadResult } from './module.js';
+export { Module, Parameter, type LoadResult } from './module.js';
 export * from './layers/index.js';
 export * as init from './init.js';
 export * from './attention/index.js';

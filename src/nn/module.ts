@@ -11,6 +11,17 @@ import { fmtShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { fromStorage } from '../ops/core.js';
 
+/**
+ * A parameter, like torch.nn.Parameter: a leaf tensor (cut from any graph)
+ * that requires grad unless told otherwise. Register it with
+ * `addParameter(name, ...)` (addParameter also accepts a plain tensor).
+ */
+export function Parameter(data: Tensor, requiresGrad = true): Tensor {
+  const p = data.detach();
+  p.requiresGrad = requiresGrad;
+  return p;
+}
+
 export interface LoadResult {
   missingKeys: string[];
   unexpectedKeys: string[];
