@@ -57,7 +57,7 @@ test('the engine has SIMD and the built module really uses f32x4.add', async () 
   assert.ok(contains(code, [0xfd, 0xe4, 0x01]), 'no f32x4.add in the code section');
   assert.ok(contains(code, [0xfd, 0x0b]), 'no v128.store in the code section');
   const names = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name).sort();
-  assert.equal(names, ['addF32', 'addF32Scalar', 'alloc', 'free', 'memory']);
+  for (const name of ['addF32', 'addF32Scalar', 'alloc', 'free', 'memory']) assert.ok(names.includes(name), `export '${name}' is missing`);
 });
 
 test('addF32 and addF32Scalar on n = 1027 (SIMD bulk + scalar tail) give a[i] + b[i]', async () => {

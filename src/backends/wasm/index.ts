@@ -16,6 +16,10 @@ import type {
 } from '../backend.js';
 import { JsBackend, JsStorage } from '../js/index.js';
 import type { WasmKernels } from './loader.js';
+import * as elementwise from './native/elementwise.js';
+import * as reduce from './native/reduce.js';
+import * as matmul from './native/matmul.js';
+import * as conv from './native/conv.js';
 
 export class WasmStorage implements Storage {
   constructor(readonly backend: WasmBackend, readonly dtype: DType, readonly size: number, public ptr: number) {}
@@ -80,6 +84,67 @@ export class WasmBackend implements Backend {
   }
   bytesInUse(): number { return this.live; }
 
+  // ---- helpers for the native bindings (src/backends/wasm/native/) ------------------
+  /** A fresh storage of `size` elements (uninitialised memory). */
+  alloc(dtype: DType, size: number): WasmStorage {
+    return this.make(dtype, size);
+  }
+
+  /** Byte address of a view's first element. */
+  address(v: View): number {
+    return (v.storage as WasmStorage).ptr + v.offset * bytesPerElement(v.storage.dtype);
+  }
+
+  /** True when the view is row-major with no gaps (its elements are one run from address(v)). */
+  isContiguous(v: View): boolean {
+    let expected = 1;
+    for (let i = v.shape.length - 1; i >= 0; i--) {
+      if (v.shape[i] !== 1 && v.strides[i] !== expected) return false;
+      expected *= v.shape[i];
+    }
+    return true;
+  }
+
+  /**
+   * Run `fn` with the byte address of each view laid out contiguously:
+   * contiguous views are passed as they are, others are copied by the native
+   * strided-copy kernel into temporaries that are freed afterwards.
+   */
+  withContiguous<T>(views: readonly View[], fn: (...addresses: number[]) => T): T {
+    const temps: WasmStorage[] = [];
+    const addrs = views.map((v) => {
+      if (this.isContiguous(v)) return this.address(v);
+      const t = this.stridedCopy(v);
+      temps.push(t);
+      return t.ptr;
+    });
+    try {
+      return fn(...addrs);
+    } finally {
+      for (const t of temps) this.free(t);
+    }
+  }
+
+  /** Run `fn` with int32 arrays written to temporary memory (shapes, strides, axes), freed afterwards. */
+  withI32<T>(arrays: readonly (readonly number[])[], fn: (...addresses: number[]) => T): T {
+    const temps = arrays.map((a) => this.upload(a.length ? a : [0], 'int32') as WasmStorage);
+    try {
+      return fn(...temps.map((t) => t.ptr));
+    } finally {
+      for (const t of temps) this.free(t);
+    }
+  }
+
+  /** A contiguous copy of a view, by the native strided-copy kernel (same dtype). */
+  stridedCopy(v: View): WasmStorage {
+    const n = v.shape.reduce((a, b) => a * b, 1);
+    const out = this.make(v.storage.dtype, n);
+    const width = bytesPerElement(v.storage.dtype);
+    const kernel = width === 4 ? 'copyStrided32' : width === 8 ? 'copyStrided64' : 'copyStrided8';
+    this.withI32([v.shape, v.strides], (shape, strides) => this.k.fn[kernel](this.address(v), out.ptr, v.shape.length, shape, strides, n));
+    return out;
+  }
+
   // ---- the reference path ---------------------------------------------------------
   /** The same views over js copies of their storages (one copy per distinct storage). */
   private toJs(views: readonly View[]): View[] {
@@ -112,57 +177,60 @@ export class WasmBackend implements Backend {
   }
 
   // ---- kernels ---------------------------------------------------------------------------
-  copy(x: View, dtype?: DType): Storage { return this.viaJs([x], (js, [v]) => js.copy(v, dtype)); }
+  copy(x: View, dtype?: DType): Storage {
+    return elementwise.copy(this, x, dtype) ?? this.viaJs([x], (js, [v]) => js.copy(v, dtype));
+  }
 
   assign(dst: View, src: View): void {
+    if (elementwise.assign(this, dst, src)) return;
     // write through a js copy of the destination storage, then copy it back whole
     const [d, s] = this.toJs([dst, src]);
     this.js.assign(d, s);
     this.array(dst.storage).set((d.storage as JsStorage).data);
   }
 
-  unary(op: UnaryOp, x: View, args?: readonly number[]): Storage { return this.viaJs([x], (js, [v]) => js.unary(op, v, args)); }
-  binary(op: BinaryOp, a: View, b: View): Storage { return this.viaJs([a, b], (js, [p, q]) => js.binary(op, p, q)); }
-  where(c: View, a: View, b: View): Storage { return this.viaJs([c, a, b], (js, [p, q, r]) => js.where(p, q, r)); }
-  reduce(op: ReduceOp, x: View, axes: readonly number[]): Storage { return this.viaJs([x], (js, [v]) => js.reduce(op, v, axes)); }
-  argReduce(op: ArgReduceOp, x: View, axis: number): Storage { return this.viaJs([x], (js, [v]) => js.argReduce(op, v, axis)); }
-  matmul(a: View, b: View): Storage { return this.viaJs([a, b], (js, [p, q]) => js.matmul(p, q)); }
-  softmax(x: View, axis: number, log: boolean): Storage { return this.viaJs([x], (js, [v]) => js.softmax(v, axis, log)); }
+  unary(op: UnaryOp, x: View, args?: readonly number[]): Storage { return elementwise.unary(this, op, x, args) ?? this.viaJs([x], (js, [v]) => js.unary(op, v, args)); }
+  binary(op: BinaryOp, a: View, b: View): Storage { return elementwise.binary(this, op, a, b) ?? this.viaJs([a, b], (js, [p, q]) => js.binary(op, p, q)); }
+  where(c: View, a: View, b: View): Storage { return elementwise.where(this, c, a, b) ?? this.viaJs([c, a, b], (js, [p, q, r]) => js.where(p, q, r)); }
+  reduce(op: ReduceOp, x: View, axes: readonly number[]): Storage { return reduce.reduce(this, op, x, axes) ?? this.viaJs([x], (js, [v]) => js.reduce(op, v, axes)); }
+  argReduce(op: ArgReduceOp, x: View, axis: number): Storage { return reduce.argReduce(this, op, x, axis) ?? this.viaJs([x], (js, [v]) => js.argReduce(op, v, axis)); }
+  matmul(a: View, b: View): Storage { return matmul.matmul(this, a, b) ?? this.viaJs([a, b], (js, [p, q]) => js.matmul(p, q)); }
+  softmax(x: View, axis: number, log: boolean): Storage { return reduce.softmax(this, x, axis, log) ?? this.viaJs([x], (js, [v]) => js.softmax(v, axis, log)); }
   softmaxBackward(y: View, g: View, axis: number, log: boolean): Storage {
-    return this.viaJs([y, g], (js, [p, q]) => js.softmaxBackward(p, q, axis, log));
+    return reduce.softmaxBackward(this, y, g, axis, log) ?? this.viaJs([y, g], (js, [p, q]) => js.softmaxBackward(p, q, axis, log));
   }
-  gather(x: View, axis: number, index: View): Storage { return this.viaJs([x, index], (js, [p, q]) => js.gather(p, axis, q)); }
+  gather(x: View, axis: number, index: View): Storage { return conv.gather(this, x, axis, index) ?? this.viaJs([x, index], (js, [p, q]) => js.gather(p, axis, q)); }
   scatterAdd(shape: readonly number[], axis: number, index: View, src: View): Storage {
-    return this.viaJs([index, src], (js, [p, q]) => js.scatterAdd(shape, axis, p, q));
+    return conv.scatterAdd(this, shape, axis, index, src) ?? this.viaJs([index, src], (js, [p, q]) => js.scatterAdd(shape, axis, p, q));
   }
-  conv2d(x: View, w: View, p: Conv2dParams): Storage { return this.viaJs([x, w], (js, [a, b]) => js.conv2d(a, b, p)); }
+  conv2d(x: View, w: View, p: Conv2dParams): Storage { return conv.conv2d(this, x, w, p) ?? this.viaJs([x, w], (js, [a, b]) => js.conv2d(a, b, p)); }
   conv2dBackwardInput(g: View, w: View, inputShape: readonly number[], p: Conv2dParams): Storage {
-    return this.viaJs([g, w], (js, [a, b]) => js.conv2dBackwardInput(a, b, inputShape, p));
+    return conv.conv2dBackwardInput(this, g, w, inputShape, p) ?? this.viaJs([g, w], (js, [a, b]) => js.conv2dBackwardInput(a, b, inputShape, p));
   }
   conv2dBackwardWeight(x: View, g: View, weightShape: readonly number[], p: Conv2dParams): Storage {
-    return this.viaJs([x, g], (js, [a, b]) => js.conv2dBackwardWeight(a, b, weightShape, p));
+    return conv.conv2dBackwardWeight(this, x, g, weightShape, p) ?? this.viaJs([x, g], (js, [a, b]) => js.conv2dBackwardWeight(a, b, weightShape, p));
   }
-  avgPool2d(x: View, p: Pool2dParams): Storage { return this.viaJs([x], (js, [v]) => js.avgPool2d(v, p)); }
+  avgPool2d(x: View, p: Pool2dParams): Storage { return conv.avgPool2d(this, x, p) ?? this.viaJs([x], (js, [v]) => js.avgPool2d(v, p)); }
   avgPool2dBackward(g: View, inputShape: readonly number[], p: Pool2dParams): Storage {
-    return this.viaJs([g], (js, [v]) => js.avgPool2dBackward(v, inputShape, p));
+    return conv.avgPool2dBackward(this, g, inputShape, p) ?? this.viaJs([g], (js, [v]) => js.avgPool2dBackward(v, inputShape, p));
   }
-  maxPool2d(x: View, p: Pool2dParams): WithIndices { return this.viaJs([x], (js, [v]) => js.maxPool2d(v, p)); }
-  adaptiveAvgPool2d(x: View, outSize: Pair): Storage { return this.viaJs([x], (js, [v]) => js.adaptiveAvgPool2d(v, outSize)); }
+  maxPool2d(x: View, p: Pool2dParams): WithIndices { return conv.maxPool2d(this, x, p) ?? this.viaJs([x], (js, [v]) => js.maxPool2d(v, p)); }
+  adaptiveAvgPool2d(x: View, outSize: Pair): Storage { return conv.adaptiveAvgPool2d(this, x, outSize) ?? this.viaJs([x], (js, [v]) => js.adaptiveAvgPool2d(v, outSize)); }
   adaptiveAvgPool2dBackward(g: View, inputShape: readonly number[]): Storage {
-    return this.viaJs([g], (js, [v]) => js.adaptiveAvgPool2dBackward(v, inputShape));
+    return conv.adaptiveAvgPool2dBackward(this, g, inputShape) ?? this.viaJs([g], (js, [v]) => js.adaptiveAvgPool2dBackward(v, inputShape));
   }
-  adaptiveMaxPool2d(x: View, outSize: Pair): WithIndices { return this.viaJs([x], (js, [v]) => js.adaptiveMaxPool2d(v, outSize)); }
-  im2col(x: View, p: WindowParams): Storage { return this.viaJs([x], (js, [v]) => js.im2col(v, p)); }
-  col2im(cols: View, outputSize: Pair, p: WindowParams): Storage { return this.viaJs([cols], (js, [v]) => js.col2im(v, outputSize, p)); }
+  adaptiveMaxPool2d(x: View, outSize: Pair): WithIndices { return conv.adaptiveMaxPool2d(this, x, outSize) ?? this.viaJs([x], (js, [v]) => js.adaptiveMaxPool2d(v, outSize)); }
+  im2col(x: View, p: WindowParams): Storage { return conv.im2col(this, x, p) ?? this.viaJs([x], (js, [v]) => js.im2col(v, p)); }
+  col2im(cols: View, outputSize: Pair, p: WindowParams): Storage { return conv.col2im(this, cols, outputSize, p) ?? this.viaJs([cols], (js, [v]) => js.col2im(v, outputSize, p)); }
   gridSample(x: View, grid: View, alignCorners: boolean): Storage {
-    return this.viaJs([x, grid], (js, [a, b]) => js.gridSample(a, b, alignCorners));
+    return conv.gridSample(this, x, grid, alignCorners) ?? this.viaJs([x, grid], (js, [a, b]) => js.gridSample(a, b, alignCorners));
   }
   gridSampleBackward(g: View, x: View, grid: View, alignCorners: boolean): { dx: Storage; dgrid: Storage } {
-    return this.viaJs([g, x, grid], (js, [a, b, c]) => js.gridSampleBackward(a, b, c, alignCorners));
+    return conv.gridSampleBackward(this, g, x, grid, alignCorners) ?? this.viaJs([g, x, grid], (js, [a, b, c]) => js.gridSampleBackward(a, b, c, alignCorners));
   }
-  normalize(x: View, axes: readonly number[], eps: number): Normalized { return this.viaJs([x], (js, [v]) => js.normalize(v, axes, eps)); }
+  normalize(x: View, axes: readonly number[], eps: number): Normalized { return reduce.normalize(this, x, axes, eps) ?? this.viaJs([x], (js, [v]) => js.normalize(v, axes, eps)); }
   normalizeBackward(g: View, y: View, rstd: View, axes: readonly number[]): Storage {
-    return this.viaJs([g, y, rstd], (js, [a, b, c]) => js.normalizeBackward(a, b, c, axes));
+    return reduce.normalizeBackward(this, g, y, rstd, axes) ?? this.viaJs([g, y, rstd], (js, [a, b, c]) => js.normalizeBackward(a, b, c, axes));
   }
 }
 
