@@ -7,6 +7,8 @@
  * values through typed-array views of `memory.buffer`.
  */
 
+import { KERNELS_BASE64 } from './kernels.generated.js';
+
 /** Raw exports of kernels.wasm. Pointers are byte addresses (u32 in wasm). */
 export interface WasmExports {
   readonly memory: WebAssembly.Memory;
@@ -103,14 +105,38 @@ function readAsString(memory: WebAssembly.Memory, ptr: number): string {
  *   package) or its bytes.
  */
 export async function loadKernels(source: URL | BufferSource = KERNELS_URL): Promise<WasmKernels> {
+  requireSimd();
+  const bytes = source instanceof URL ? await readBytes(source) : source;
+  return instantiateKernels(bytes, source instanceof URL ? source.href : 'the given bytes');
+}
+
+/** The kernels embedded in the package at build time (no file read or fetch), instantiated synchronously. */
+export function loadEmbeddedKernels(): WasmKernels {
+  requireSimd();
+  return instantiateKernels(decodeBase64(KERNELS_BASE64), 'the embedded kernels');
+}
+
+function requireSimd(): void {
   if (!simdSupported()) {
     throw new Error(
       'torchlet wasm: this WebAssembly engine does not support 128-bit SIMD ' +
         '(needs Node >= 16.4, Chrome >= 91, Firefox >= 89 or Safari >= 16.4)',
     );
   }
-  const bytes = source instanceof URL ? await readBytes(source) : source;
-  const where = source instanceof URL ? source.href : 'the given bytes';
+}
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  if (typeof atob === 'function') {
+    const bin = atob(b64);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  return new Uint8Array(Buffer.from(b64, 'base64'));
+}
+
+/** Validate and instantiate a kernels module synchronously (it is small: compiling it blocks for milliseconds). */
+export function instantiateKernels(bytes: BufferSource, where: string): WasmKernels {
   if (!WebAssembly.validate(bytes)) {
     throw new Error(`torchlet wasm: ${where} is not a valid WebAssembly module; rebuild with \`npm run build:wasm\``);
   }
@@ -128,7 +154,7 @@ export async function loadKernels(source: URL | BufferSource = KERNELS_URL): Pro
       },
     },
   };
-  const { instance } = await WebAssembly.instantiate(bytes, imports);
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
   const ex = instance.exports as unknown as WasmExports;
   for (const name of ['alloc', 'free', 'addF32', 'addF32Scalar'] as const) {
     if (typeof ex[name] !== 'function') throw new Error(`torchlet wasm: ${where} has no export '${name}'`);
