@@ -50,7 +50,7 @@ test('memory growth: tensors made before a large allocation keep their values', 
 test('freed memory is reused: a loop of allocate + dispose keeps bytes flat', async () => {
   const be = await setBackend('wasm');
   const before = memory().wasm?.bytes ?? 0;
-  for (let i = 0; i < 200; i++) tidy(() => zeros([256, 256], { backend: be }).add(1));
+  for (let i = 0; i < 200; i++) tidy(() => { zeros([256, 256], { backend: be }).add(1); });
   assert.is((memory().wasm?.bytes ?? 0) - before, 0);
 });
 
