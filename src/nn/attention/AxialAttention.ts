@@ -89,6 +89,14 @@ export function checkAxialInput(block: string, x: Tensor, o: Required<AxialAtten
   }
 }
 
+/** The gated variant's four scalar gates (AxialAttention_dynamic). */
+export interface AxialGates {
+  qr: Tensor;
+  kr: Tensor;
+  sve: Tensor;
+  sv: Tensor;
+}
+
 export class AxialAttention extends Module {
   readonly inPlanes: number;
   readonly outPlanes: number;
@@ -106,10 +114,12 @@ export class AxialAttention extends Module {
   readonly bnOutput: BatchNorm1d;
   readonly relative: Tensor;
   readonly pooling: AvgPool2d | null = null;
+  /** Gates on the qr, kr, sve and sv terms: none here; AxialAttention_dynamic adds them. */
+  protected readonly gate: AxialGates | null;
 
-  constructor(opts: AxialAttentionOptions) {
+  constructor(opts: AxialAttentionOptions, protected readonly blockName = 'AxialAttention') {
     super();
-    const o = (this.options = axialOptions('AxialAttention', opts));
+    const o = (this.options = axialOptions(blockName, opts));
     this.inPlanes = o.inPlanes;
     this.outPlanes = o.outPlanes;
     this.groups = o.groups;
@@ -125,6 +135,9 @@ export class AxialAttention extends Module {
     this.bnSimilarity = this.addModule('bn_similarity', new BatchNorm2d(this.groups * 3));
     this.bnOutput = this.addModule('bn_output', new BatchNorm1d(this.outPlanes * 2));
 
+    // the gated variant registers its gates here, in the reference's attribute order
+    this.gate = this.addGates(opts);
+
     // Position embedding
     this.relative = this.addParameter('relative', randn([this.groupPlanes * 2, this.kernelSize * 2 - 1]));
     this.addBuffer('flatten_index', axialFlattenIndex(this.kernelSize));
@@ -137,8 +150,14 @@ export class AxialAttention extends Module {
     return this.getBuffer('flatten_index')!;
   }
 
+  /** Hook for AxialAttention_dynamic (called from the constructor, before `relative`). */
+  protected addGates(_opts: AxialAttentionOptions): AxialGates | null {
+    return null;
+  }
+
   forward(x: Tensor): Tensor {
-    checkAxialInput('AxialAttention', x, this.options);
+    checkAxialInput(this.blockName, x, this.options);
+    const gate = this.gate;
     const gp = this.groupPlanes;
     x = this.width ? x.permute(0, 2, 1, 3) : x.permute(0, 3, 1, 2); // N, W, C, H
     const [N, W, C, H] = x.shape;
@@ -152,16 +171,28 @@ export class AxialAttention extends Module {
     const allEmbeddings = this.relative.indexSelect(1, this.flattenIndex).view(gp * 2, this.kernelSize, this.kernelSize);
     const [qEmbedding, kEmbedding, vEmbedding] = allEmbeddings.split([gp / 2, gp / 2, gp], 0);
 
-    const qr = einsum('bgci,cij->bgij', q, qEmbedding);
-    const kr = einsum('bgci,cij->bgij', k, kEmbedding).transpose(2, 3);
+    let qr = einsum('bgci,cij->bgij', q, qEmbedding);
+    let kr = einsum('bgci,cij->bgij', k, kEmbedding).transpose(2, 3);
     const qk = einsum('bgci, bgcj->bgij', q, k);
+
+    if (gate) {
+      // multiply by factors (gated variant)
+      qr = qr.mul(gate.qr);
+      kr = kr.mul(gate.kr);
+    }
 
     let stackedSimilarity = cat([qk, qr, kr], 1);
     stackedSimilarity = this.bnSimilarity.forward(stackedSimilarity).view(N * W, 3, this.groups, H, H).sum(1);
     // (N, groups, H, H, W)
     const similarity = stackedSimilarity.softmax(3);
-    const sv = einsum('bgij,bgcj->bgci', similarity, v);
-    const sve = einsum('bgij,cij->bgci', similarity, vEmbedding);
+    let sv = einsum('bgij,bgcj->bgci', similarity, v);
+    let sve = einsum('bgij,cij->bgci', similarity, vEmbedding);
+
+    if (gate) {
+      // multiply by factors (gated variant)
+      sv = sv.mul(gate.sv);
+      sve = sve.mul(gate.sve);
+    }
     const stackedOutput = cat([sv, sve], -1).view(N * W, this.outPlanes * 2, H);
     let output = this.bnOutput.forward(stackedOutput).view(N, W, this.outPlanes, 2, H).sum(-2);
 

@@ -15,11 +15,11 @@
  * init, so both gates start at σ(1) ≈ 0.731. `init_weights` is never called upstream and is not ported.
  */
 import { ones, zeros } from '../../creation.js';
-import { cat } from '../../ops/view.js';
 import { fmtShape } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { AdaptiveAvgPool2d, GroupNorm, Sigmoid } from '../layers/index.js';
 import { Module } from '../module.js';
+import { channelShuffle, shuffleUnit } from './sa_layer.js';
 import { blockSpec } from './spec.js';
 
 export interface ShuffleAttentionOptions {
@@ -61,13 +61,8 @@ export class ShuffleAttention extends Module {
     this.sigmoid = this.addModule('sigmoid', new Sigmoid());
   }
 
-  /** [B,C,H,W] → [B,groups,C/groups,H,W] → swap the two group dims → [B,C,H,W]. */
   static channelShuffle(x: Tensor, groups: number): Tensor {
-    const [b, , h, w] = x.shape;
-    x = x.reshape(b, groups, -1, h, w);
-    x = x.permute(0, 2, 1, 3, 4);
-    // flatten
-    return x.reshape(b, -1, h, w);
+    return channelShuffle(x, groups);
   }
 
   forward(x: Tensor): Tensor {
@@ -81,22 +76,12 @@ export class ShuffleAttention extends Module {
     // channel_split
     const [x0, x1] = x.chunk(2, 1); // bs*G,c//(2*G),h,w
 
-    // channel attention
-    let xChannel = this.avgPool.forward(x0); // bs*G,c//(2*G),1,1
-    xChannel = this.cweight.mul(xChannel).add(this.cbias); // bs*G,c//(2*G),1,1
-    xChannel = x0.mul(this.sigmoid.forward(xChannel));
-
-    // spatial attention
-    let xSpatial = this.gn.forward(x1); // bs*G,c//(2*G),h,w
-    xSpatial = this.sweight.mul(xSpatial).add(this.sbias); // bs*G,c//(2*G),h,w
-    xSpatial = x1.mul(this.sigmoid.forward(xSpatial)); // bs*G,c//(2*G),h,w
-
-    // concatenate along channel axis
-    let out = cat([xChannel, xSpatial], 1); // bs*G,c//G,h,w
+    // channel attention on x0, spatial attention on x1, concatenated along the channel axis (sa_layer's unit)
+    let out = shuffleUnit(this, x0, x1); // bs*G,c//G,h,w
     out = out.contiguous().view(b, -1, h, w);
 
     // channel shuffle
-    return ShuffleAttention.channelShuffle(out, 2);
+    return channelShuffle(out, 2);
   }
 }
 

@@ -60,13 +60,8 @@ export class SALayer extends Module {
     this.gn = this.addModule('gn', new GroupNorm(c, c));
   }
 
-  /** [B,C,H,W] → [B,groups,C/groups,H,W] → swap the two group dims → [B,C,H,W]. */
   static channelShuffle(x: Tensor, groups: number): Tensor {
-    const [b, , h, w] = x.shape;
-    x = x.reshape(b, groups, -1, h, w);
-    x = x.permute(0, 2, 1, 3, 4);
-    // flatten
-    return x.reshape(b, -1, h, w);
+    return channelShuffle(x, groups);
   }
 
   forward(x: Tensor): Tensor {
@@ -77,19 +72,47 @@ export class SALayer extends Module {
     const [b, , h, w] = x.shape;
     x = x.reshape(b * this.groups, -1, h, w);
     const [x0, x1] = x.chunk(2, 1);
-    // 2. channel attention
-    let xn = this.avgPool.forward(x0);
-    xn = this.cweight.mul(xn).add(this.cbias);
-    xn = x0.mul(this.sigmoid.forward(xn));
-    // 3. spatial attention
-    let xs = this.gn.forward(x1);
-    xs = this.sweight.mul(xs).add(this.sbias);
-    xs = x1.mul(this.sigmoid.forward(xs));
-    // concatenate along the channel axis
-    let out = cat([xn, xs], 1);
+    // 2. channel attention on x0, 3. spatial attention on x1, concatenated along the channel axis
+    let out = shuffleUnit(this, x0, x1);
     out = out.reshape(b, -1, h, w);
-    return SALayer.channelShuffle(out, 2);
+    return channelShuffle(out, 2);
   }
+}
+
+/** [B,C,H,W] → [B,groups,C/groups,H,W] → swap the two group dims → [B,C,H,W]. */
+export function channelShuffle(x: Tensor, groups: number): Tensor {
+  const [b, , h, w] = x.shape;
+  x = x.reshape(b, groups, -1, h, w);
+  x = x.permute(0, 2, 1, 3, 4);
+  // flatten
+  return x.reshape(b, -1, h, w);
+}
+
+/** The parts of a shuffle-attention unit (sa_layer and ShuffleAttention register them in different orders). */
+export interface ShuffleUnitParts {
+  avgPool: AdaptiveAvgPool2d;
+  gn: GroupNorm;
+  sigmoid: Sigmoid;
+  cweight: Tensor;
+  cbias: Tensor;
+  sweight: Tensor;
+  sbias: Tensor;
+}
+
+/**
+ * One shuffle-attention unit on the two halves of a group:
+ *   channel branch  x0 · σ(cweight · avgpool(x0) + cbias)
+ *   spatial branch  x1 · σ(sweight · GN(x1) + sbias)
+ * concatenated along the channel axis.
+ */
+export function shuffleUnit(p: ShuffleUnitParts, x0: Tensor, x1: Tensor): Tensor {
+  let xn = p.avgPool.forward(x0);
+  xn = p.cweight.mul(xn).add(p.cbias);
+  xn = x0.mul(p.sigmoid.forward(xn));
+  let xs = p.gn.forward(x1);
+  xs = p.sweight.mul(xs).add(p.sbias);
+  xs = x1.mul(p.sigmoid.forward(xs));
+  return cat([xn, xs], 1);
 }
 
 export const SALayerSpec = blockSpec('sa_layer', ['channel', 'groups'], (kw) =>
