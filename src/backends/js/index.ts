@@ -98,7 +98,11 @@ export class JsBackend implements Backend {
     const src = this.data(x.storage);
     const off = viewOffsets(x);
     const out = this.make(dtype, off.length);
-    for (let i = 0; i < off.length; i++) out.data[i] = src[off[i]];
+    if (dtype === 'bool' && x.storage.dtype !== 'bool') {
+      for (let i = 0; i < off.length; i++) out.data[i] = +(src[off[i]] !== 0); // bool(x) = x != 0, like PyTorch (NaN is true)
+    } else {
+      for (let i = 0; i < off.length; i++) out.data[i] = src[off[i]];
+    }
     return out;
   }
 

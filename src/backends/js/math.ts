@@ -4,6 +4,7 @@
 export function erf(x: number): number {
   // Abramowitz-Stegun 7.1.26 is too coarse (1e-7) for float64 gradient checks,
   // so use the series for small |x| and a continued fraction for large |x|.
+  if (x === Infinity || x === -Infinity) return Math.sign(x); // the continued fraction below gives NaN at ±∞
   const ax = Math.abs(x);
   if (ax < 2.5) {
     // Maclaurin series: erf x = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1))
