@@ -9,7 +9,7 @@
 //
 //   --blocks   also sweep KC / MC / NC for the default tile (--blocks-only: just that)
 //   --tfjs DIR a node_modules folder holding @tensorflow/tfjs-core and
-//              @tensorflow/tfjs-backend-wasm (the package does not depend on them)
+//              @tensorflow/tfjs-backend-wasm (default: this repo's node_modules, where they are dev dependencies)
 //
 // GFLOP/s = 2·batch·M·N·K / time. Runs are interleaved (every variant once per
 // round) and the median of the rounds is printed: this machine is noisy.
@@ -26,7 +26,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const blocksOnly = args.includes('--blocks-only');
 const sweepBlocks = blocksOnly || args.includes('--blocks');
-const tfjsDir = args.includes('--tfjs') ? args[args.indexOf('--tfjs') + 1] : process.env.TFJS_NODE_MODULES;
+const tfjsDir = args.includes('--tfjs') ? args[args.indexOf('--tfjs') + 1] : (process.env.TFJS_NODE_MODULES ?? 'node_modules');
 
 const TILES = { '4x8': 1, '5x8': 2, '6x8': 3, '3x12': 4, '4x12': 5 };
 const SHAPES = [
