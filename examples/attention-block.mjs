@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createBlock, loadSafetensors, readSafetensorsMetadata, setBackend } from 'torchlet';
 
-await setBackend('js');
+await setBackend('wasm'); // the default (SIMD kernels); 'js' is the readable reference
 const bytes = readFileSync(new URL('../test/fixtures/blocks/GSA.safetensors', import.meta.url));
 const all = loadSafetensors(bytes);
 const [c] = JSON.parse(readSafetensorsMetadata(bytes).cases); // the first PyTorch case
