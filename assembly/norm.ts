@@ -26,15 +26,7 @@
 // (a row of [3136, 64] is 256 bytes; a batch-norm channel of [8,64,32,32] 32 KiB).
 
 import { reduceF32, reduceSumRowF32 } from "./reduce";
-
-const ROW_BLOCK = 512;
-const COL_BLOCK = 32;
-
-@inline function f32at(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
-@inline function addr(p: usize, i: i32): usize { return p + (<usize>i << 2); }
-@inline function hsum64(v: v128): f64 {
-  return (<f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1)) + (<f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3));
-}
+import { ROW_BLOCK, COL_BLOCK, f32at, addr, hsum64 } from "./simd-util";
 
 // Two sums from one pass over a row are returned here.
 let S1: f64 = 0;

@@ -42,18 +42,7 @@ const PROD = 1;
 const MAX = 2;
 const MIN = 3;
 
-/** Elements per float64 flush in row sums: 16 lanes × 32 terms. */
-const ROW_BLOCK = 512;
-/** Rows per float64 flush in column sums. */
-const COL_BLOCK = 32;
-
-@inline function f32at(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
-@inline function addr(p: usize, i: i32): usize { return p + (<usize>i << 2); }
-
-/** (l0 + l1) + (l2 + l3) in float64. */
-@inline function hsum64(v: v128): f64 {
-  return (<f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1)) + (<f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3));
-}
+import { ROW_BLOCK, COL_BLOCK, f32at, addr, hsum64 } from "./simd-util";
 
 // ---- one contiguous row ------------------------------------------------------------
 

@@ -25,14 +25,7 @@
 // exp: expApprox below, the same arithmetic on one lane (scalar) or four
 // (SIMD), so the SIMD kernels and their scalar specifications use the same exp.
 
-const ROW_BLOCK = 512;
-const COL_BLOCK = 32;
-
-@inline function f32at(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
-@inline function addr(p: usize, i: i32): usize { return p + (<usize>i << 2); }
-@inline function hsum64(v: v128): f64 {
-  return (<f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1)) + (<f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3));
-}
+import { ROW_BLOCK, COL_BLOCK, f32at, addr, hsum64 } from "./simd-util";
 
 // ---- exp -------------------------------------------------------------------------------
 //

@@ -9,20 +9,8 @@ import { createBlock, manualSeed, noGrad, randn, type Tensor } from '../src/inde
 import { AxialAttention } from '../src/nn/attention/AxialAttention.js';
 import { AxialAttentionDynamic } from '../src/nn/attention/AxialAttention_dynamic.js';
 import { MHSA } from '../src/nn/attention/MHSA.js';
+import { throwsWith } from './helpers/assert.js';
 
-/** `fn` must throw, and the message must match every regex. */
-function throwsWith(fn: () => unknown, ...patterns: RegExp[]): Error {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof Error, `expected an Error to be thrown, got ${String(caught)}`);
-  const msg = (caught as Error).message;
-  for (const p of patterns) assert.match(msg, p, `message "${msg}" does not match ${p}`);
-  return caught as Error;
-}
 const esc = (s: string) => s.replace(/[[\]().+*?^$|{}\\]/g, '\\$&');
 const has = (s: string) => new RegExp(esc(s));
 

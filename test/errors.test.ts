@@ -4,20 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setBackend, getBackend, tensor, zeros, ones, arange, cat, stack, matmul, bmm, linear, dropout } from '../src/index.js';
-
-/** `fn` must throw, and the message must match every regex (op name, shapes, the reason). */
-function throwsWith(fn: () => unknown, ...patterns: RegExp[]): Error {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof Error, `expected an Error to be thrown, got ${String(caught)}`);
-  const msg = (caught as Error).message;
-  for (const p of patterns) assert.match(msg, p, `message "${msg}" does not match ${p}`);
-  return caught as Error;
-}
+import { throwsWith } from './helpers/assert.js';
 
 const esc = (s: string) => s.replace(/[[\]]/g, '\\$&');
 /** A regex for a shape as printed in messages, e.g. shape(2,3) matches "[2,3]". */

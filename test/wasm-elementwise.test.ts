@@ -37,21 +37,14 @@ import type { DType } from '../src/dtype.js';
 import { JsBackend } from '../src/backends/js/index.js';
 import { erf as erf64, sigmoid as sigmoid64, softplus as softplus64 } from '../src/backends/js/math.js';
 import { WasmBackend } from '../src/backends/wasm/index.js';
-import { loadEmbeddedKernels, type WasmKernels } from '../src/backends/wasm/loader.js';
 import { coalesce } from '../src/backends/wasm/native/elementwise.js';
+import { rng } from './helpers/assert.js';
+import { countingKernels } from './helpers/wasm-spy.js';
 
 // ---- backends: a spied wasm backend and the reference ---------------------------------------------
 
-const kernels = loadEmbeddedKernels();
+const { kernels, spied, count } = countingKernels();
 const k = kernels; // raw exports for (a) and (b)
-const calls = new Map<string, number>();
-const spied: WasmKernels = {
-  ...kernels,
-  fn: Object.fromEntries(Object.entries(kernels.fn).map(([name, f]) => [
-    name,
-    typeof f === 'function' ? (...args: number[]) => { calls.set(name, (calls.get(name) ?? 0) + 1); return f(...args); } : f,
-  ])),
-};
 const wasm = new WasmBackend(spied);
 // The reference fallback of these ops throws on this backend unless a test allows it.
 const fallback = (wasm as unknown as { js: Record<string, (...a: unknown[]) => unknown> }).js;
@@ -64,8 +57,6 @@ for (const m of ['copy', 'assign', 'unary', 'binary', 'where']) {
   };
 }
 const js = new JsBackend();
-
-const count = (name: string): number => calls.get(name) ?? 0;
 
 /** Run fn and assert it called one of the kernels `names` (unless `expected` is false: an empty tensor). */
 function native<T>(names: string | string[], fn: () => T, expected = true): T {
@@ -91,16 +82,6 @@ function viaReference<T>(fn: () => T): T {
 
 // ---- data ----------------------------------------------------------------------------------------------
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const f32 = Math.fround;
 

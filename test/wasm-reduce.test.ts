@@ -24,23 +24,16 @@ import * as assert from 'uvu/assert';
 import type { Storage, View } from '../src/backends/backend.js';
 import { JsBackend } from '../src/backends/js/index.js';
 import { WasmBackend } from '../src/backends/wasm/index.js';
-import { loadEmbeddedKernels, type WasmKernels } from '../src/backends/wasm/loader.js';
 import { layout4 } from '../src/backends/wasm/native/reduce.js';
+import { rng } from './helpers/assert.js';
+import { countingKernels } from './helpers/wasm-spy.js';
 
 const SUM_TOL = 36 * 2 ** -24;
 const ULP = 2 ** -23; // ≥ ulp(v) / |v| for a normal float32 v
 
 // ---- backends: a spied wasm backend and the reference ------------------------------------
 
-const kernels = loadEmbeddedKernels();
-const calls = new Map<string, number>();
-const spied: WasmKernels = {
-  ...kernels,
-  fn: Object.fromEntries(Object.entries(kernels.fn).map(([name, f]) => [
-    name,
-    typeof f === 'function' ? (...args: number[]) => { calls.set(name, (calls.get(name) ?? 0) + 1); return f(...args); } : f,
-  ])),
-};
+const { kernels, spied, count } = countingKernels();
 const wasm = new WasmBackend(spied);
 // The reference fallback of these ops throws on this backend: only the native path can answer.
 const fallback = (wasm as unknown as { js: Record<string, unknown> }).js;
@@ -49,8 +42,6 @@ for (const m of ['reduce', 'argReduce', 'softmax', 'softmaxBackward', 'normalize
 }
 const js = new JsBackend();
 const k = kernels; // raw exports for (a)
-
-function count(name: string): number { return calls.get(name) ?? 0; }
 
 /** Run fn and assert it called the kernel `name` (at least once). */
 function native<T>(name: string, fn: () => T): T {
@@ -62,16 +53,6 @@ function native<T>(name: string, fn: () => T): T {
 
 // ---- data -----------------------------------------------------------------------------------
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 /** n float32 values uniform in [lo, hi). */
 function uniform(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   const r = rng(seed);

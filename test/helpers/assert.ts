@@ -76,6 +76,18 @@ export const shapeRe = (...dims: number[]): RegExp => new RegExp(`\\[${dims.join
 
 // ---- seeded random inputs ---------------------------------------------------------------------
 
+/** Uniform values in [0, 1) from a small seeded generator (mulberry32), independent of Generator. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
 /** A float64 leaf (requiresGrad) holding `values`. */
 export const leaf = (values: ArrayLike<number>, shape: readonly number[]): Tensor =>
   tensor(Float64Array.from(values), shape, { requiresGrad: true });
