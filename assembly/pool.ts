@@ -13,6 +13,26 @@
   return p + (<usize>i << 2);
 }
 
+/** Σ x[h, w] in f64 over rows [h0, h1) and columns [w0, w1) of the strided plane at base. */
+@inline function windowSumF64(base: usize, sH: i32, sW: i32, h0: i32, h1: i32, w0: i32, w1: i32): f64 {
+  let v: f64 = 0;
+  for (let h = h0; h < h1; h++) {
+    const r = at(base, h * sH);
+    for (let w = w0; w < w1; w++) v += <f64>load<f32>(at(r, w * sW));
+  }
+  return v;
+}
+
+/** dx[h, w] += share (in f64, rounded once) over rows [h0, h1) and columns [w0, w1) of the contiguous W-wide plane. */
+@inline function spreadF32(plane: usize, W: i32, h0: i32, h1: i32, w0: i32, w1: i32, share: f64): void {
+  for (let h = h0; h < h1; h++) {
+    for (let w = w0; w < w1; w++) {
+      const p = plane + (<usize>(h * W + w) << 2);
+      store<f32>(p, <f32>(<f64>load<f32>(p) + share));
+    }
+  }
+}
+
 /** avg pool forward. divisor > 0 overrides the window count (divisor_override). */
 export function avgPool2dF32(
   x: usize, sN: i32, sC: i32, sH: i32, sW: i32, y: usize,
@@ -36,11 +56,7 @@ export function avgPool2dF32(
           let v: f64 = 0;
           if (h0 < h1 && w0 < w1) {
             const d = divisor > 0 ? divisor : countIncludePad ? padded : (h1 - h0) * (w1 - w0);
-            for (let h = h0; h < h1; h++) {
-              const r = at(base, h * sH);
-              for (let w = w0; w < w1; w++) v += <f64>load<f32>(at(r, w * sW));
-            }
-            v /= <f64>d;
+            v = windowSumF64(base, sH, sW, h0, h1, w0, w1) / <f64>d;
           }
           store<f32>(out, <f32>v);
           out += 4;
@@ -74,12 +90,7 @@ export function avgPool2dBackwardF32(
           const d = divisor > 0 ? divisor : countIncludePad ? padded : (h1 - h0) * (w1 - w0);
           const share: f64 = <f64>load<f32>(gi) / <f64>d;
           gi += 4;
-          for (let h = h0; h < h1; h++) {
-            for (let w = w0; w < w1; w++) {
-              const p = plane + (<usize>(h * W + w) << 2);
-              store<f32>(p, <f32>(<f64>load<f32>(p) + share));
-            }
-          }
+          spreadF32(plane, W, h0, h1, w0, w1, share);
         }
       }
     }
@@ -170,11 +181,7 @@ export function adaptiveAvgPool2dF32(
         const h0 = binStart(i, H, Ho), h1 = binEnd(i, H, Ho);
         for (let j = 0; j < Wo; j++) {
           const w0 = binStart(j, W, Wo), w1 = binEnd(j, W, Wo);
-          let v: f64 = 0;
-          for (let h = h0; h < h1; h++) {
-            const r = at(base, h * sH);
-            for (let w = w0; w < w1; w++) v += <f64>load<f32>(at(r, w * sW));
-          }
+          const v = windowSumF64(base, sH, sW, h0, h1, w0, w1);
           store<f32>(out, <f32>(v / <f64>((h1 - h0) * (w1 - w0))));
           out += 4;
         }
@@ -199,12 +206,7 @@ export function adaptiveAvgPool2dBackwardF32(
           const w0 = binStart(j, W, Wo), w1 = binEnd(j, W, Wo);
           const share: f64 = <f64>load<f32>(gi) / <f64>((h1 - h0) * (w1 - w0));
           gi += 4;
-          for (let h = h0; h < h1; h++) {
-            for (let w = w0; w < w1; w++) {
-              const p = plane + (<usize>(h * W + w) << 2);
-              store<f32>(p, <f32>(<f64>load<f32>(p) + share));
-            }
-          }
+          spreadF32(plane, W, h0, h1, w0, w1, share);
         }
       }
     }

@@ -34,6 +34,33 @@ function dims4(v: View) {
   return { N, C, H, W, sn, sc, sh, sw, off: v.offset, data: dataOf(v) };
 }
 
+/** Calls visit(n, c, i, j, o) for every output pixel of an [N,C,Ho,Wo] result, in row-major order: o = ((n·C + c)·Ho + i)·Wo + j. */
+function forEachOutput(
+  N: number, C: number, Ho: number, Wo: number,
+  visit: (n: number, c: number, i: number, j: number, o: number) => void,
+): void {
+  let o = 0;
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      for (let i = 0; i < Ho; i++) {
+        for (let j = 0; j < Wo; j++, o++) visit(n, c, i, j, o);
+      }
+    }
+  }
+}
+
+/** Σ x[h, w] over rows [h0, h1) and columns [w0, w1) of the strided plane starting at base. */
+function windowSum(data: TypedArray, base: number, sh: number, sw: number, h0: number, h1: number, w0: number, w1: number): number {
+  let s = 0;
+  for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) s += data[base + h * sh + w * sw];
+  return s;
+}
+
+/** dx[h, w] += share over rows [h0, h1) and columns [w0, w1) of the contiguous H×W plane starting at plane. */
+function spread(dx: TypedArray, plane: number, W: number, h0: number, h1: number, w0: number, w1: number, share: number): void {
+  for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) dx[plane + h * W + w] += share;
+}
+
 /** The clipped window of avg pool output (i, j) and its divisor (PyTorch's avg_pool2d rule). */
 function avgWindow(i: number, j: number, H: number, W: number, p: Pool2dParams) {
   const [kh, kw] = p.kernel, [sh, sw] = p.stride, [ph, pw] = p.padding;
@@ -52,21 +79,11 @@ export function avgPool2d(x: View, p: Pool2dParams): TypedArray {
   const { N, C, H, W, sn, sc, sh, sw, off, data } = dims4(x);
   const [Ho, Wo] = p.outSize;
   const out = arrayFor(x.storage.dtype, N * C * Ho * Wo);
-  let o = 0;
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const base = off + n * sn + c * sc;
-      for (let i = 0; i < Ho; i++) {
-        for (let j = 0; j < Wo; j++, o++) {
-          const { h0, h1, w0, w1, divisor } = avgWindow(i, j, H, W, p);
-          if (h0 >= h1 || w0 >= w1) { out[o] = 0; continue; } // a window lying wholly in the padding
-          let s = 0;
-          for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) s += data[base + h * sh + w * sw];
-          out[o] = s / divisor;
-        }
-      }
-    }
-  }
+  forEachOutput(N, C, Ho, Wo, (n, c, i, j, o) => {
+    const { h0, h1, w0, w1, divisor } = avgWindow(i, j, H, W, p);
+    if (h0 >= h1 || w0 >= w1) { out[o] = 0; return; } // a window lying wholly in the padding
+    out[o] = windowSum(data, off + n * sn + c * sc, sh, sw, h0, h1, w0, w1) / divisor;
+  });
   return out;
 }
 
@@ -76,18 +93,11 @@ export function avgPool2dBackward(g: View, inputShape: readonly number[], p: Poo
   const G = dataOf(g);
   const [gn, gc, gh, gw] = g.strides;
   const dx = arrayFor(g.storage.dtype, N * C * H * W);
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const plane = (n * C + c) * H * W;
-      for (let i = 0; i < Ho; i++) {
-        for (let j = 0; j < Wo; j++) {
-          const { h0, h1, w0, w1, divisor } = avgWindow(i, j, H, W, p);
-          const share = G[g.offset + n * gn + c * gc + i * gh + j * gw] / divisor;
-          for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) dx[plane + h * W + w] += share;
-        }
-      }
-    }
-  }
+  forEachOutput(N, C, Ho, Wo, (n, c, i, j) => {
+    const { h0, h1, w0, w1, divisor } = avgWindow(i, j, H, W, p);
+    const share = G[g.offset + n * gn + c * gc + i * gh + j * gw] / divisor;
+    spread(dx, (n * C + c) * H * W, W, h0, h1, w0, w1, share);
+  });
   return dx;
 }
 
@@ -97,30 +107,23 @@ export function maxPool2d(x: View, p: Pool2dParams): { values: TypedArray; indic
   const [kh, kw] = p.kernel, [strH, strW] = p.stride, [ph, pw] = p.padding, [dh, dw] = p.dilation;
   const values = arrayFor(x.storage.dtype, N * C * Ho * Wo);
   const indices = new Int32Array(N * C * Ho * Wo);
-  let o = 0;
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const base = off + n * sn + c * sc;
-      for (let i = 0; i < Ho; i++) {
-        for (let j = 0; j < Wo; j++, o++) {
-          let best = -Infinity, bestIdx = -1;
-          for (let a = 0; a < kh; a++) {
-            const h = i * strH - ph + a * dh;
-            if (h < 0 || h >= H) continue; // padding row: −inf
-            for (let b = 0; b < kw; b++) {
-              const w = j * strW - pw + b * dw;
-              if (w < 0 || w >= W) continue;
-              const v = data[base + h * sh + w * sw];
-              if (bestIdx < 0) bestIdx = h * W + w; // an all −inf window points at its first real tap
-              if (v > best || Number.isNaN(v)) { best = v; bestIdx = h * W + w; }
-            }
-          }
-          values[o] = best;
-          indices[o] = bestIdx;
-        }
+  forEachOutput(N, C, Ho, Wo, (n, c, i, j, o) => {
+    const base = off + n * sn + c * sc;
+    let best = -Infinity, bestIdx = -1;
+    for (let a = 0; a < kh; a++) {
+      const h = i * strH - ph + a * dh;
+      if (h < 0 || h >= H) continue; // padding row: −inf
+      for (let b = 0; b < kw; b++) {
+        const w = j * strW - pw + b * dw;
+        if (w < 0 || w >= W) continue;
+        const v = data[base + h * sh + w * sw];
+        if (bestIdx < 0) bestIdx = h * W + w; // an all −inf window points at its first real tap
+        if (v > best || Number.isNaN(v)) { best = v; bestIdx = h * W + w; }
       }
     }
-  }
+    values[o] = best;
+    indices[o] = bestIdx;
+  });
   return { values, indices };
 }
 
@@ -129,25 +132,20 @@ function bin(i: number, n: number, m: number): [number, number] {
   return [Math.floor((i * n) / m), Math.ceil(((i + 1) * n) / m)];
 }
 
+/** The adaptive bin of output (i, j): rows [h0, h1) of H pooled to Ho, columns [w0, w1) of W pooled to Wo. */
+function adaptiveWindow(i: number, j: number, H: number, W: number, Ho: number, Wo: number) {
+  const [h0, h1] = bin(i, H, Ho), [w0, w1] = bin(j, W, Wo);
+  return { h0, h1, w0, w1 };
+}
+
 export function adaptiveAvgPool2d(x: View, outSize: Pair): TypedArray {
   const { N, C, H, W, sn, sc, sh, sw, off, data } = dims4(x);
   const [Ho, Wo] = outSize;
   const out = arrayFor(x.storage.dtype, N * C * Ho * Wo);
-  let o = 0;
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const base = off + n * sn + c * sc;
-      for (let i = 0; i < Ho; i++) {
-        const [h0, h1] = bin(i, H, Ho);
-        for (let j = 0; j < Wo; j++, o++) {
-          const [w0, w1] = bin(j, W, Wo);
-          let s = 0;
-          for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) s += data[base + h * sh + w * sw];
-          out[o] = s / ((h1 - h0) * (w1 - w0));
-        }
-      }
-    }
-  }
+  forEachOutput(N, C, Ho, Wo, (n, c, i, j, o) => {
+    const { h0, h1, w0, w1 } = adaptiveWindow(i, j, H, W, Ho, Wo);
+    out[o] = windowSum(data, off + n * sn + c * sc, sh, sw, h0, h1, w0, w1) / ((h1 - h0) * (w1 - w0));
+  });
   return out;
 }
 
@@ -157,19 +155,11 @@ export function adaptiveAvgPool2dBackward(g: View, inputShape: readonly number[]
   const G = dataOf(g);
   const [gn, gc, gh, gw] = g.strides;
   const dx = arrayFor(g.storage.dtype, N * C * H * W);
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const plane = (n * C + c) * H * W;
-      for (let i = 0; i < Ho; i++) {
-        const [h0, h1] = bin(i, H, Ho);
-        for (let j = 0; j < Wo; j++) {
-          const [w0, w1] = bin(j, W, Wo);
-          const share = G[g.offset + n * gn + c * gc + i * gh + j * gw] / ((h1 - h0) * (w1 - w0));
-          for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) dx[plane + h * W + w] += share;
-        }
-      }
-    }
-  }
+  forEachOutput(N, C, Ho, Wo, (n, c, i, j) => {
+    const { h0, h1, w0, w1 } = adaptiveWindow(i, j, H, W, Ho, Wo);
+    const share = G[g.offset + n * gn + c * gc + i * gh + j * gw] / ((h1 - h0) * (w1 - w0));
+    spread(dx, (n * C + c) * H * W, W, h0, h1, w0, w1, share);
+  });
   return dx;
 }
 
@@ -178,26 +168,18 @@ export function adaptiveMaxPool2d(x: View, outSize: Pair): { values: TypedArray;
   const [Ho, Wo] = outSize;
   const values = arrayFor(x.storage.dtype, N * C * Ho * Wo);
   const indices = new Int32Array(N * C * Ho * Wo);
-  let o = 0;
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const base = off + n * sn + c * sc;
-      for (let i = 0; i < Ho; i++) {
-        const [h0, h1] = bin(i, H, Ho);
-        for (let j = 0; j < Wo; j++, o++) {
-          const [w0, w1] = bin(j, W, Wo);
-          let best = -Infinity, bestIdx = h0 * W + w0;
-          for (let h = h0; h < h1; h++) {
-            for (let w = w0; w < w1; w++) {
-              const v = data[base + h * sh + w * sw];
-              if (v > best || Number.isNaN(v)) { best = v; bestIdx = h * W + w; }
-            }
-          }
-          values[o] = best;
-          indices[o] = bestIdx;
-        }
+  forEachOutput(N, C, Ho, Wo, (n, c, i, j, o) => {
+    const { h0, h1, w0, w1 } = adaptiveWindow(i, j, H, W, Ho, Wo);
+    const base = off + n * sn + c * sc;
+    let best = -Infinity, bestIdx = h0 * W + w0;
+    for (let h = h0; h < h1; h++) {
+      for (let w = w0; w < w1; w++) {
+        const v = data[base + h * sh + w * sw];
+        if (v > best || Number.isNaN(v)) { best = v; bestIdx = h * W + w; }
       }
     }
-  }
+    values[o] = best;
+    indices[o] = bestIdx;
+  });
   return { values, indices };
 }
