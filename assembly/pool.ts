@@ -33,6 +33,27 @@
   }
 }
 
+// The avg window of output i along one axis (stride s, padding p, kernel k, input length size)
+// starts at i·s − p; it is clipped first to the padded input [−p, size + p), then to [0, size).
+
+/** Start of avg window i clipped to the input: max(i·s − p, 0). */
+@inline function avgStart(i: i32, s: i32, p: i32): i32 {
+  return max(i * s - p, 0);
+}
+/** End of avg window i clipped to the input: min(min(i·s − p + k, size + p), size). */
+@inline function avgEnd(i: i32, s: i32, p: i32, k: i32, size: i32): i32 {
+  return min(min(i * s - p + k, size + p), size);
+}
+/** Length of avg window i clipped to the padded input only: min(i·s − p + k, size + p) − (i·s − p). */
+@inline function avgPadded(i: i32, s: i32, p: i32, k: i32, size: i32): i32 {
+  const a = i * s - p;
+  return min(a + k, size + p) - a;
+}
+/** The avg divisor: divisor_override when > 0, else the padded count if countIncludePad, else the in-input count. */
+@inline function avgDivisor(divisor: i32, countIncludePad: i32, padded: i32, inside: i32): i32 {
+  return divisor > 0 ? divisor : countIncludePad ? padded : inside;
+}
+
 /** avg pool forward. divisor > 0 overrides the window count (divisor_override). */
 export function avgPool2dF32(
   x: usize, sN: i32, sC: i32, sH: i32, sW: i32, y: usize,
@@ -44,18 +65,13 @@ export function avgPool2dF32(
     for (let c = 0; c < C; c++) {
       const base = at(x, n * sN + c * sC);
       for (let i = 0; i < Ho; i++) {
-        let h0 = i * sh - ph;
-        let h1 = min(h0 + kh, H + ph);
-        const hp = h1 - h0;
-        h0 = max(h0, 0); h1 = min(h1, H);
+        const h0 = avgStart(i, sh, ph), h1 = avgEnd(i, sh, ph, kh, H), hp = avgPadded(i, sh, ph, kh, H);
         for (let j = 0; j < Wo; j++) {
-          let w0 = j * sw - pw;
-          let w1 = min(w0 + kw, W + pw);
-          const padded = hp * (w1 - w0);
-          w0 = max(w0, 0); w1 = min(w1, W);
+          const w0 = avgStart(j, sw, pw), w1 = avgEnd(j, sw, pw, kw, W);
+          const padded = hp * avgPadded(j, sw, pw, kw, W);
           let v: f64 = 0;
           if (h0 < h1 && w0 < w1) {
-            const d = divisor > 0 ? divisor : countIncludePad ? padded : (h1 - h0) * (w1 - w0);
+            const d = avgDivisor(divisor, countIncludePad, padded, (h1 - h0) * (w1 - w0));
             v = windowSumF64(base, sH, sW, h0, h1, w0, w1) / <f64>d;
           }
           store<f32>(out, <f32>v);
@@ -78,16 +94,11 @@ export function avgPool2dBackwardF32(
     for (let c = 0; c < C; c++) {
       const plane = dx + (<usize>(n * C + c) * <usize>H * <usize>W << 2);
       for (let i = 0; i < Ho; i++) {
-        let h0 = i * sh - ph;
-        let h1 = min(h0 + kh, H + ph);
-        const hp = h1 - h0;
-        h0 = max(h0, 0); h1 = min(h1, H);
+        const h0 = avgStart(i, sh, ph), h1 = avgEnd(i, sh, ph, kh, H), hp = avgPadded(i, sh, ph, kh, H);
         for (let j = 0; j < Wo; j++) {
-          let w0 = j * sw - pw;
-          let w1 = min(w0 + kw, W + pw);
-          const padded = hp * (w1 - w0);
-          w0 = max(w0, 0); w1 = min(w1, W);
-          const d = divisor > 0 ? divisor : countIncludePad ? padded : (h1 - h0) * (w1 - w0);
+          const w0 = avgStart(j, sw, pw), w1 = avgEnd(j, sw, pw, kw, W);
+          const padded = hp * avgPadded(j, sw, pw, kw, W);
+          const d = avgDivisor(divisor, countIncludePad, padded, (h1 - h0) * (w1 - w0));
           const share: f64 = <f64>load<f32>(gi) / <f64>d;
           gi += 4;
           spreadF32(plane, W, h0, h1, w0, w1, share);

@@ -14,6 +14,21 @@
   return align ? ((g + 1) / 2) * <f64>(size - 1) : ((g + 1) * <f64>size - 1) / 2;
 }
 
+// The sample point found by locate(): pixel coordinates (IX, IY) and its top-left tap (X0, Y0).
+let IX: f64 = 0, IY: f64 = 0;
+let X0: i32 = 0, Y0: i32 = 0;
+
+/** Unnormalise the grid point at element offset gp (gx there, gy at gp + gs3): IX, IY, and X0 = ⌊IX⌋, Y0 = ⌊IY⌋. */
+@inline function locate(grid: usize, gp: i32, gs3: i32, H: i32, W: i32, align: i32): void {
+  IX = unnormalize(<f64>load<f32>(at(grid, gp)), W, align);
+  IY = unnormalize(<f64>load<f32>(at(grid, gp + gs3)), H, align);
+  const fx = Math.floor(IX), fy = Math.floor(IY);
+  // far outside the image: every tap is out (and the i32 conversion below must not overflow)
+  const inRange = fx > -2 && fx < <f64>W && fy > -2 && fy < <f64>H;
+  X0 = inRange ? <i32>fx : -2;
+  Y0 = inRange ? <i32>fy : -2;
+}
+
 export function gridSampleF32(
   x: usize, xs0: i32, xs1: i32, xs2: i32, xs3: i32,
   grid: usize, gs0: i32, gs1: i32, gs2: i32, gs3: i32,
@@ -22,14 +37,8 @@ export function gridSampleF32(
   for (let n = 0; n < N; n++) {
     for (let i = 0; i < Ho; i++) {
       for (let j = 0; j < Wo; j++) {
-        const gp = n * gs0 + i * gs1 + j * gs2;
-        const ix = unnormalize(<f64>load<f32>(at(grid, gp)), W, align);
-        const iy = unnormalize(<f64>load<f32>(at(grid, gp + gs3)), H, align);
-        const fx = Math.floor(ix), fy = Math.floor(iy);
-        // far outside the image: every tap is out (and the i32 conversion below must not overflow)
-        const inRange = fx > -2 && fx < <f64>W && fy > -2 && fy < <f64>H;
-        const x0 = inRange ? <i32>fx : -2, y0 = inRange ? <i32>fy : -2;
-        const x1 = x0 + 1, y1 = y0 + 1;
+        locate(grid, n * gs0 + i * gs1 + j * gs2, gs3, H, W, align);
+        const ix = IX, iy = IY, x0 = X0, y0 = Y0, x1 = x0 + 1, y1 = y0 + 1;
         const inX0 = x0 >= 0 && x0 < W, inX1 = x1 >= 0 && x1 < W;
         const inY0 = y0 >= 0 && y0 < H, inY1 = y1 >= 0 && y1 < H;
         const wnw = (<f64>x1 - ix) * (<f64>y1 - iy), wne = (ix - <f64>x0) * (<f64>y1 - iy);
@@ -66,13 +75,8 @@ export function gridSampleBackwardF32(
   for (let n = 0; n < N; n++) {
     for (let i = 0; i < Ho; i++) {
       for (let j = 0; j < Wo; j++) {
-        const gp = n * gs0 + i * gs1 + j * gs2;
-        const ix = unnormalize(<f64>load<f32>(at(grid, gp)), W, align);
-        const iy = unnormalize(<f64>load<f32>(at(grid, gp + gs3)), H, align);
-        const fx = Math.floor(ix), fy = Math.floor(iy);
-        const inRange = fx > -2 && fx < <f64>W && fy > -2 && fy < <f64>H;
-        const x0 = inRange ? <i32>fx : -2, y0 = inRange ? <i32>fy : -2;
-        const x1 = x0 + 1, y1 = y0 + 1;
+        locate(grid, n * gs0 + i * gs1 + j * gs2, gs3, H, W, align);
+        const ix = IX, iy = IY, x0 = X0, y0 = Y0, x1 = x0 + 1, y1 = y0 + 1;
         const inNw = y0 >= 0 && y0 < H && x0 >= 0 && x0 < W;
         const inNe = y0 >= 0 && y0 < H && x1 >= 0 && x1 < W;
         const inSw = y1 >= 0 && y1 < H && x0 >= 0 && x0 < W;

@@ -57,21 +57,32 @@ function taps(gx: number, gy: number, H: number, W: number, alignCorners: boolea
   };
 }
 
+/** The taps of output pixel (n, i, j): its grid point (gx at grid[n, i, j, 0], gy at grid[n, i, j, 1]) through taps(). */
+function gridTaps(grid: View, G: TypedArray, n: number, i: number, j: number, H: number, W: number, alignCorners: boolean): Taps {
+  const [gs0, gs1, gs2, gs3] = grid.strides;
+  const g = grid.offset + n * gs0 + i * gs1 + j * gs2;
+  return taps(G[g], G[g + gs3], H, W, alignCorners);
+}
+
+/** Storage offsets of the four taps within one channel of x (row stride xs2, column stride xs3). */
+function tapOffsets(t: Taps, xs2: number, xs3: number) {
+  return {
+    nw: t.y0 * xs2 + t.x0 * xs3, ne: t.y0 * xs2 + t.x1 * xs3,
+    sw: t.y1 * xs2 + t.x0 * xs3, se: t.y1 * xs2 + t.x1 * xs3,
+  };
+}
+
 export function gridSample(x: View, grid: View, alignCorners: boolean): TypedArray {
   const [N, C, H, W] = x.shape;
   const [, Ho, Wo] = grid.shape;
   const X = dataOf(x), G = dataOf(grid);
   const [xs0, xs1, xs2, xs3] = x.strides;
-  const [gs0, gs1, gs2, gs3] = grid.strides;
   const out = arrayFor(x.storage.dtype, N * C * Ho * Wo);
   for (let n = 0; n < N; n++) {
     for (let i = 0; i < Ho; i++) {
       for (let j = 0; j < Wo; j++) {
-        const g = grid.offset + n * gs0 + i * gs1 + j * gs2;
-        const t = taps(G[g], G[g + gs3], H, W, alignCorners);
-        // storage offsets of the four taps within one channel
-        const nw = t.y0 * xs2 + t.x0 * xs3, ne = t.y0 * xs2 + t.x1 * xs3;
-        const sw = t.y1 * xs2 + t.x0 * xs3, se = t.y1 * xs2 + t.x1 * xs3;
+        const t = gridTaps(grid, G, n, i, j, H, W, alignCorners);
+        const { nw, ne, sw, se } = tapOffsets(t, xs2, xs3);
         for (let c = 0; c < C; c++) {
           const base = x.offset + n * xs0 + c * xs1;
           let v = 0;
@@ -92,7 +103,6 @@ export function gridSampleBackward(g: View, x: View, grid: View, alignCorners: b
   const [, Ho, Wo] = grid.shape;
   const X = dataOf(x), Gr = dataOf(grid), Go = dataOf(g);
   const [xs0, xs1, xs2, xs3] = x.strides;
-  const [gs0, gs1, gs2, gs3] = grid.strides;
   const [os0, os1, os2, os3] = g.strides;
   const dx = arrayFor(x.storage.dtype, N * C * H * W); // contiguous [N,C,H,W]
   const dgrid = arrayFor(grid.storage.dtype, N * Ho * Wo * 2); // contiguous [N,Ho,Wo,2]
@@ -100,10 +110,8 @@ export function gridSampleBackward(g: View, x: View, grid: View, alignCorners: b
   for (let n = 0; n < N; n++) {
     for (let i = 0; i < Ho; i++) {
       for (let j = 0; j < Wo; j++) {
-        const gp = grid.offset + n * gs0 + i * gs1 + j * gs2;
-        const t = taps(Gr[gp], Gr[gp + gs3], H, W, alignCorners);
-        const nw = t.y0 * xs2 + t.x0 * xs3, ne = t.y0 * xs2 + t.x1 * xs3;
-        const sw = t.y1 * xs2 + t.x0 * xs3, se = t.y1 * xs2 + t.x1 * xs3;
+        const t = gridTaps(grid, Gr, n, i, j, H, W, alignCorners);
+        const { nw, ne, sw, se } = tapOffsets(t, xs2, xs3);
         let dix = 0, diy = 0;
         for (let c = 0; c < C; c++) {
           const gout = Go[g.offset + n * os0 + c * os1 + i * os2 + j * os3];

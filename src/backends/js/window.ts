@@ -20,14 +20,16 @@ function blocks(size: number, k: number, s: number, p: number, d: number): numbe
   return Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
 }
 
-export function im2col(x: View, p: WindowParams): TypedArray {
-  const [N, C, H, W] = x.shape;
-  const [sn, sc, sh, sw] = x.strides;
-  const X = dataOf(x);
+/**
+ * Calls visit(n, c, row, l, h, w) for every tap that lands inside the H×W image, in the order
+ * n, c, a, b, i, j:  row = (c·kh + a)·kw + b,  l = i·Wo + j,  h = i·sh − ph + a·dh,  w = j·sw − pw + b·dw.
+ */
+function forEachTap(
+  N: number, C: number, H: number, W: number, p: WindowParams,
+  visit: (n: number, c: number, row: number, l: number, h: number, w: number) => void,
+): void {
   const [kh, kw] = p.kernel, [strH, strW] = p.stride, [ph, pw] = p.padding, [dh, dw] = p.dilation;
   const Ho = blocks(H, kh, strH, ph, dh), Wo = blocks(W, kw, strW, pw, dw);
-  const L = Ho * Wo, rows = C * kh * kw;
-  const cols = arrayFor(x.storage.dtype, N * rows * L);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       for (let a = 0; a < kh; a++) {
@@ -35,16 +37,30 @@ export function im2col(x: View, p: WindowParams): TypedArray {
           const row = (c * kh + a) * kw + b;
           for (let i = 0; i < Ho; i++) {
             const h = i * strH - ph + a * dh;
+            if (h < 0 || h >= H) continue; // the tap fell in the zero padding
             for (let j = 0; j < Wo; j++) {
               const w = j * strW - pw + b * dw;
-              if (h < 0 || h >= H || w < 0 || w >= W) continue; // zero padding (cols starts zeroed)
-              cols[(n * rows + row) * L + i * Wo + j] = X[x.offset + n * sn + c * sc + h * sh + w * sw];
+              if (w < 0 || w >= W) continue;
+              visit(n, c, row, i * Wo + j, h, w);
             }
           }
         }
       }
     }
   }
+}
+
+export function im2col(x: View, p: WindowParams): TypedArray {
+  const [N, C, H, W] = x.shape;
+  const [sn, sc, sh, sw] = x.strides;
+  const X = dataOf(x);
+  const [kh, kw] = p.kernel, [strH, strW] = p.stride, [ph, pw] = p.padding, [dh, dw] = p.dilation;
+  const Ho = blocks(H, kh, strH, ph, dh), Wo = blocks(W, kw, strW, pw, dw);
+  const L = Ho * Wo, rows = C * kh * kw;
+  const cols = arrayFor(x.storage.dtype, N * rows * L); // starts zeroed: padding taps stay 0
+  forEachTap(N, C, H, W, p, (n, c, row, l, h, w) => {
+    cols[(n * rows + row) * L + l] = X[x.offset + n * sn + c * sc + h * sh + w * sw];
+  });
   return cols;
 }
 
@@ -53,28 +69,12 @@ export function col2im(cols: View, outputSize: Pair, p: WindowParams): TypedArra
   const [cn, cr, cl] = cols.strides;
   const K = dataOf(cols);
   const [H, W] = outputSize;
-  const [kh, kw] = p.kernel, [strH, strW] = p.stride, [ph, pw] = p.padding, [dh, dw] = p.dilation;
+  const [kh, kw] = p.kernel;
   const C = rows / (kh * kw);
-  const Ho = blocks(H, kh, strH, ph, dh), Wo = blocks(W, kw, strW, pw, dw);
   void L; // the op checked L = Ho·Wo
   const x = arrayFor(cols.storage.dtype, N * C * H * W);
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      for (let a = 0; a < kh; a++) {
-        for (let b = 0; b < kw; b++) {
-          const row = (c * kh + a) * kw + b;
-          for (let i = 0; i < Ho; i++) {
-            const h = i * strH - ph + a * dh;
-            if (h < 0 || h >= H) continue; // the tap fell in the padding: nothing to add
-            for (let j = 0; j < Wo; j++) {
-              const w = j * strW - pw + b * dw;
-              if (w < 0 || w >= W) continue;
-              x[((n * C + c) * H + h) * W + w] += K[cols.offset + n * cn + row * cr + (i * Wo + j) * cl];
-            }
-          }
-        }
-      }
-    }
-  }
+  forEachTap(N, C, H, W, p, (n, c, row, l, h, w) => {
+    x[((n * C + c) * H + h) * W + w] += K[cols.offset + n * cn + row * cr + l * cl];
+  });
   return x;
 }
