@@ -192,6 +192,16 @@ export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, 
 
 // ---- batch norm ------------------------------------------------------------------------------
 
+/** The argument checks batch_norm and instance_norm share: [N,C,*] input, per-channel tensors, running stats in pairs. */
+function checkStatsArgs(op: string, x: Tensor, weight: Tensor | null, bias: Tensor | null, runningMean: Tensor | null, runningVar: Tensor | null): void {
+  checkChannelsFirst(op, x);
+  checkPerChannel(op, 'weight', weight, x);
+  checkPerChannel(op, 'bias', bias, x);
+  checkPerChannel(op, 'runningMean', runningMean, x);
+  checkPerChannel(op, 'runningVar', runningVar, x);
+  if (!runningMean !== !runningVar) throw new Error(`${op}: give both runningMean and runningVar or neither (input ${fmtShape(x.shape)})`);
+}
+
 /**
  * x [N,C] or [N,C,*]. In training, uses batch statistics and, when running
  * stats are given, writes the updated running mean/var into them in place
@@ -201,12 +211,7 @@ export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, 
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
   const op = 'batch_norm';
   const { weight = null, bias = null, training = false, momentum = 0.1, numBatchesTracked, eps = 1e-5 } = opts;
-  checkChannelsFirst(op, x);
-  checkPerChannel(op, 'weight', weight, x);
-  checkPerChannel(op, 'bias', bias, x);
-  checkPerChannel(op, 'runningMean', runningMean, x);
-  checkPerChannel(op, 'runningVar', runningVar, x);
-  if (!runningMean !== !runningVar) throw new Error(`${op}: give both runningMean and runningVar or neither (input ${fmtShape(x.shape)})`);
+  checkStatsArgs(op, x, weight, bias, runningMean, runningVar);
 
   if (!training) {
     if (!runningMean || !runningVar) throw new Error(`${op}: runningMean and runningVar must be given in evaluation mode (training: false; input ${fmtShape(x.shape)})`);
@@ -253,12 +258,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
 export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor {
   const op = 'instance_norm';
   const { runningMean = null, runningVar = null, weight = null, bias = null, useInputStats = true, momentum = 0.1, eps = 1e-5 } = opts;
-  checkChannelsFirst(op, x);
-  checkPerChannel(op, 'weight', weight, x);
-  checkPerChannel(op, 'bias', bias, x);
-  checkPerChannel(op, 'runningMean', runningMean, x);
-  checkPerChannel(op, 'runningVar', runningVar, x);
-  if (!runningMean !== !runningVar) throw new Error(`${op}: give both runningMean and runningVar or neither (input ${fmtShape(x.shape)})`);
+  checkStatsArgs(op, x, weight, bias, runningMean, runningVar);
 
   if (!useInputStats) {
     if (!runningMean || !runningVar) throw new Error(`${op}: runningMean and runningVar must be given when useInputStats is false (input ${fmtShape(x.shape)})`);

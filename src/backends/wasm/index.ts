@@ -112,13 +112,14 @@ export class WasmBackend implements Backend {
    */
   withContiguous<T>(views: readonly View[], fn: (...addresses: number[]) => T): T {
     const temps: WasmStorage[] = [];
-    const addrs = views.map((v) => {
-      if (this.isContiguous(v)) return this.address(v);
-      const t = this.stridedCopy(v);
-      temps.push(t);
-      return t.ptr;
-    });
     try {
+      // inside the try: a copy that fails (out of memory) still frees the earlier ones
+      const addrs = views.map((v) => {
+        if (this.isContiguous(v)) return this.address(v);
+        const t = this.stridedCopy(v);
+        temps.push(t);
+        return t.ptr;
+      });
       return fn(...addrs);
     } finally {
       for (const t of temps) this.free(t);
